@@ -1,0 +1,84 @@
+namespace Purple.Core.Execution;
+
+using Purple.Core.Commands;
+
+/// <summary>Which combination SINTER/SUNION/SDIFF computes.</summary>
+public enum SetOperation : byte { Intersect, Union, Difference }
+
+/// <summary>
+/// The one path from every protocol to the data (DESIGN §4). Writes go through <see cref="Execute"/>
+/// as records; reads are direct calls. Every method is thread-safe and linearizable per key;
+/// methods taking several keys are atomic across shards. An expired key behaves as missing everywhere.
+/// Database indexes are validated by the caller (0 ≤ db &lt; <see cref="Databases"/>).
+/// </summary>
+public interface IDataStore
+{
+    int Databases { get; }
+
+    /// <summary>Apply a write at the current time. Never throws for data errors: they come back as <see cref="ExecStatus.Failed"/>.</summary>
+    ExecResult Execute(WriteCommand command);
+
+    /// <summary>True if a write may proceed now: false when memory is over capacity and eviction cannot free any (the OOM rule).</summary>
+    bool CanAcceptWrite();
+
+    ReadStatus TryGet(int db, ReadOnlySpan<byte> key, out StringItem item);
+
+    /// <summary>MGET: one entry per key, null for missing keys and keys of other types.</summary>
+    byte[]?[] GetMany(int db, byte[][] keys);
+
+    /// <summary>Number of the given keys that exist (a key named twice counts twice, as in Redis).</summary>
+    long Exists(int db, byte[][] keys);
+
+    DataType TypeOf(int db, ReadOnlySpan<byte> key);
+
+    /// <summary>-2 when the key is missing, -1 when it has no expiry, else the absolute expiry in Unix ms.</summary>
+    long GetExpiresAt(int db, ReadOnlySpan<byte> key);
+
+    /// <summary>Keys matching a Redis glob pattern (KEYS).</summary>
+    List<byte[]> Keys(int db, ReadOnlySpan<byte> pattern);
+
+    /// <summary>
+    /// One SCAN step. Returns the next cursor (0 when done). A key present for the whole iteration is
+    /// returned at least once, whatever writes or resizes happen between calls.
+    /// </summary>
+    ulong Scan(int db, ulong cursor, ReadOnlySpan<byte> pattern, int count, DataType typeFilter, List<byte[]> output);
+
+    long DbSize(int db);
+
+    ReadStatus SetMembers(int db, ReadOnlySpan<byte> key, out byte[][] members);
+
+    ReadStatus SetContains(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> member, out bool contains);
+
+    ReadStatus SetContainsMany(int db, ReadOnlySpan<byte> key, byte[][] members, out bool[] contains);
+
+    ReadStatus SetCardinality(int db, ReadOnlySpan<byte> key, out long count);
+
+    /// <summary>SRANDMEMBER: count &gt;= 0 distinct members (up to the set size); count &lt; 0 |count| members, repeats allowed.</summary>
+    ReadStatus SetRandomMembers(int db, ReadOnlySpan<byte> key, long count, out byte[][] members);
+
+    /// <summary>SINTER/SUNION/SDIFF over keys, atomically; missing keys are empty sets; WrongType if any key is not a set.</summary>
+    ReadStatus SetCombine(int db, byte[][] keys, SetOperation operation, out byte[][] members);
+
+    /// <summary>One SSCAN step over a set's members; same guarantee as <see cref="Scan"/>.</summary>
+    ReadStatus SetScan(int db, ReadOnlySpan<byte> key, ulong cursor, ReadOnlySpan<byte> pattern, int count, List<byte[]> output, out ulong nextCursor);
+
+    /// <summary>
+    /// The version of a key for WATCH: the CAS of the item (strings and sets alike), 0 when missing.
+    /// Any write of the key, its deletion or its expiry changes it.
+    /// </summary>
+    ulong KeyVersion(int db, ReadOnlySpan<byte> key);
+
+    /// <summary>
+    /// Run <paramref name="body"/> with every shard held, so no other client's command interleaves (MULTI/EXEC).
+    /// Calls to this store from inside <paramref name="body"/> on the same thread are allowed.
+    /// </summary>
+    T Atomically<T>(Func<T> body);
+
+    /// <summary>Memory, eviction and keyspace figures for INFO and metrics.</summary>
+    StoreStats GetStats();
+}
+
+/// <summary>Figures for INFO memory/stats/keyspace.</summary>
+public sealed record StoreStats(
+    long UsedBytes, long CapacityBytes, long Keys, long[] KeysPerDb, long[] ExpiresPerDb,
+    long EvictedKeys, long ExpiredKeys, long Hits, long Misses, string EvictionPolicy, string EvictionScope);
