@@ -1,0 +1,115 @@
+using System.Net;
+using System.Numerics;
+using Purple.Actors;
+
+namespace Purple.Node.Configuration;
+
+/// <summary>
+/// Turns raw options into <see cref="NodeSettings"/>, collecting every problem with a message that says
+/// what to change, so a wrong configuration fails at startup (non-zero exit) instead of at first use.
+/// </summary>
+public static class OptionsValidator
+{
+    /// <summary>Share of the memory available to the process used as the default capacity.</summary>
+    public const double DefaultCapacityFraction = 0.5;
+
+    public static NodeSettings? Validate(PurpleOptions o, string? configFile, long availableMemoryBytes, out List<string> errors)
+    {
+        errors = [];
+        if (!TryParseAddress(o.Host, out var address))
+        {
+            errors.Add($"--host '{o.Host}' is not an IP address (use e.g. 127.0.0.1, ::1, 0.0.0.0 or localhost).");
+        }
+        CheckPort(errors, "--resp-port", o.RespPort);
+        CheckPort(errors, "--memcached-port", o.MemcachedPort);
+        CheckPort(errors, "--http-port", o.HttpPort);
+        CheckPort(errors, "--grpc-port", o.GrpcPort);
+        var used = new Dictionary<int, string>();
+        foreach (var (flag, port) in new[] { ("--resp-port", o.RespPort), ("--memcached-port", o.MemcachedPort), ("--http-port", o.HttpPort), ("--grpc-port", o.GrpcPort) })
+        {
+            if (port <= 0) continue;
+            if (used.TryGetValue(port, out var other)) errors.Add($"{flag} and {other} are both {port}; give each listener its own port.");
+            else used[port] = flag;
+        }
+
+        long capacity;
+        string capacitySource;
+        if (string.IsNullOrWhiteSpace(o.Capacity))
+        {
+            capacity = (long)(availableMemoryBytes * DefaultCapacityFraction);
+            capacitySource = $"default: {DefaultCapacityFraction:P0} of {ByteSize.Format(availableMemoryBytes)} available to the process";
+        }
+        else if (!ByteSize.TryParse(o.Capacity, out capacity) || capacity <= 0)
+        {
+            errors.Add($"--capacity '{o.Capacity}' is not a size; write e.g. 512MB, 2G or 1048576 (K/KB/M/MB/G/GB).");
+            capacitySource = "";
+        }
+        else capacitySource = "--capacity";
+
+        EvictionPolicy eviction = default;
+        if (!Enum.TryParse(o.Eviction, ignoreCase: true, out eviction) || !Enum.IsDefined(eviction) || int.TryParse(o.Eviction, out _))
+        {
+            errors.Add($"--eviction '{o.Eviction}' is not a policy; use lru, lfu, weak or none.");
+        }
+        EvictionScope scope = default;
+        if (!Enum.TryParse(o.EvictionScope, ignoreCase: true, out scope) || !Enum.IsDefined(scope) || int.TryParse(o.EvictionScope, out _))
+        {
+            errors.Add($"--eviction-scope '{o.EvictionScope}' is not a scope; use volatile (only keys with a TTL) or all.");
+        }
+        if (o.Databases is < 1 or > 10_000)
+        {
+            errors.Add($"--databases {o.Databases} is out of range; use 1 to 10000 (Redis's default is 16).");
+        }
+        if (o.Shards is < 1 or > 4096 || !BitOperations.IsPow2(o.Shards))
+        {
+            errors.Add($"--shards {o.Shards} must be a power of two between 1 and 4096.");
+        }
+        bool protectedMode = true;
+        if (o.ProtectedMode.Equals("no", StringComparison.OrdinalIgnoreCase)) protectedMode = false;
+        else if (!o.ProtectedMode.Equals("yes", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"--protected-mode '{o.ProtectedMode}' must be yes or no.");
+        }
+        if (protectedMode && address is not null && !IPAddress.IsLoopback(address))
+        {
+            errors.Add($"--host {o.Host} is not a loopback address and no password is configured (protected mode). " +
+                       "Bind 127.0.0.1, or pass --protected-mode no if this network is trusted.");
+        }
+        if (!ByteSize.TryParse(o.ProtoMaxBulkLen, out long maxBulk) || maxBulk < 1024 || maxBulk > Purple.Core.Limits.MaxStringLength * 4)
+        {
+            errors.Add($"--proto-max-bulk-len '{o.ProtoMaxBulkLen}' must be a size between 1KB and 2GB (Redis's default is 512MB).");
+        }
+        if (!o.Storage.Equals("memory", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"--storage '{o.Storage}' is not available in this version; only 'memory' is (sqlite, postgres and redis are planned).");
+        }
+        bool json = o.LogFormat.Equals("json", StringComparison.OrdinalIgnoreCase);
+        if (!json && !o.LogFormat.Equals("text", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"--log-format '{o.LogFormat}' must be text or json.");
+        }
+        if (errors.Count > 0) return null;
+        return new NodeSettings(address!, o.RespPort, o.MemcachedPort, o.HttpPort, o.GrpcPort, capacity, capacitySource,
+            eviction, scope, o.Databases, o.Shards, maxBulk, json, configFile);
+    }
+
+    private static void CheckPort(List<string> errors, string flag, int port)
+    {
+        if (port is < 0 or > 65535) errors.Add($"{flag} {port} is not a port; use 1-65535, or 0 to switch the listener off.");
+    }
+
+    private static bool TryParseAddress(string host, out IPAddress? address)
+    {
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            address = IPAddress.Loopback;
+            return true;
+        }
+        if (host == "*")
+        {
+            address = IPAddress.Any;
+            return true;
+        }
+        return IPAddress.TryParse(host, out address);
+    }
+}

@@ -1,0 +1,51 @@
+namespace Purple.Node.Configuration;
+
+/// <summary>
+/// Everything the node can be told, bound from (lowest to highest precedence) the JSON file given with
+/// <c>--config</c>, environment variables <c>PURPLE__&lt;Name&gt;</c>, and command-line flags.
+/// <c>purple.sample.json</c> documents each one; <see cref="OptionsValidator"/> checks them at startup.
+/// </summary>
+public sealed class PurpleOptions
+{
+    /// <summary>Address every listener binds. Loopback by default: nothing is exposed unless asked.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>RESP (Redis protocol) port; 0 switches the listener off.</summary>
+    public int RespPort { get; set; } = 6379;
+
+    /// <summary>memcached text protocol port; 0 switches the listener off.</summary>
+    public int MemcachedPort { get; set; } = 11211;
+
+    /// <summary>HTTP/JSON port (also /healthz, /readyz); 0 switches the listener off.</summary>
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>gRPC (h2c) port; 0 switches the listener off.</summary>
+    public int GrpcPort { get; set; } = 8081;
+
+    /// <summary>Memory budget for data, e.g. "512MB", "2G". Empty: half of the memory available to the process.</summary>
+    public string? Capacity { get; set; }
+
+    /// <summary>lru, lfu, weak or none.</summary>
+    public string Eviction { get; set; } = "lru";
+
+    /// <summary>volatile (only keys with a TTL may be evicted) or all (a pure cache).</summary>
+    public string EvictionScope { get; set; } = "volatile";
+
+    /// <summary>Number of numbered databases (SELECT 0..N-1).</summary>
+    public int Databases { get; set; } = Purple.Core.Limits.DefaultDatabases;
+
+    /// <summary>Number of engine shards (a power of two). More shards, less lock contention.</summary>
+    public int Shards { get; set; } = 16;
+
+    /// <summary>"yes" refuses to bind a non-loopback address (there is no password support yet).</summary>
+    public string ProtectedMode { get; set; } = "yes";
+
+    /// <summary>Largest RESP bulk string accepted (Redis's proto-max-bulk-len), e.g. "512MB".</summary>
+    public string ProtoMaxBulkLen { get; set; } = "512MB";
+
+    /// <summary>Storage mode. Only "memory" exists yet; sqlite, postgres and redis arrive with durable storage.</summary>
+    public string Storage { get; set; } = "memory";
+
+    /// <summary>"text" (one line per event) or "json" (one JSON object per event).</summary>
+    public string LogFormat { get; set; } = "text";
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Purple.Actors;
+using Purple.Node.Configuration;
+using Purple.Protocols.Resp;
+
+namespace Purple.Node.Hosting;
+
+/// <summary>
+/// One Purple node: the engine plus every listener on one Kestrel (RESP beside HTTP via
+/// <c>UseConnectionHandler</c>). Tests create it with <see cref="AnyFreePort"/> ports and read the
+/// bound ones from <see cref="RespEndPoint"/> and <see cref="HttpEndPoint"/> once started.
+/// </summary>
+public sealed class PurpleHost : IAsyncDisposable
+{
+    /// <summary>A port value (tests only) meaning "any free port"; users switch a listener off with 0.</summary>
+    public const int AnyFreePort = -1;
+
+    private readonly WebApplication _app;
+    private ListenOptions? _resp;
+    private ListenOptions? _http;
+    private volatile bool _ready;
+
+    private PurpleHost(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
+    {
+        Settings = settings;
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        if (configureLogging is not null) configureLogging(builder.Logging);
+        else if (settings.JsonLogs) builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
+        else builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+
+        Engine = new PurpleEngine(new EngineOptions
+        {
+            Databases = settings.Databases,
+            CapacityBytes = settings.CapacityBytes,
+            Eviction = settings.Eviction,
+            Scope = settings.Scope,
+            Shards = settings.Shards,
+        });
+        var info = new NodeServerInfo(TimeProvider.System, settings.ConfigFile);
+        var resp = new RespServerContext(Engine, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
+            new RespLimits { MaxBulkLength = settings.ProtoMaxBulkLen });
+        builder.Services.AddSingleton(resp);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        builder.WebHost.UseSockets(o =>
+        {
+            // RESP frames may be as large as proto-max-bulk-len; the codec enforces the limits, so the
+            // transport must not stop reading before a whole frame has arrived.
+            o.MaxReadBufferSize = null;
+        });
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            if (settings.RespPort != 0)
+            {
+                k.Listen(EndPointFor(settings.Address, settings.RespPort), l =>
+                {
+                    _resp = l;
+                    l.UseConnectionHandler<RespConnectionHandler>();
+                });
+            }
+            if (settings.HttpPort != 0)
+            {
+                k.Listen(EndPointFor(settings.Address, settings.HttpPort), l =>
+                {
+                    _http = l;
+                    l.Protocols = HttpProtocols.Http1AndHttp2;
+                });
+            }
+        });
+
+        _app = builder.Build();
+        _app.MapGet("/healthz", () => Results.Text("ok\n"));
+        _app.MapGet("/readyz", () => _ready ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        _app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            if (_resp is not null) info.TcpPort = RespEndPoint!.Port;
+            _ready = true;
+        });
+        _app.Lifetime.ApplicationStopping.Register(() => _ready = false);
+        Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Node");
+    }
+
+    public NodeSettings Settings { get; }
+
+    public PurpleEngine Engine { get; }
+
+    public ILogger Logger { get; }
+
+    public bool IsReady => _ready;
+
+    public IPEndPoint? RespEndPoint => _resp?.IPEndPoint;
+
+    public IPEndPoint? HttpEndPoint => _http?.IPEndPoint;
+
+    public static PurpleHost Create(NodeSettings settings, Action<ILoggingBuilder>? configureLogging = null) => new(settings, configureLogging);
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        Engine.Start();
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await Engine.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static IPEndPoint EndPointFor(IPAddress address, int port) => new(address, port == AnyFreePort ? 0 : port);
+}

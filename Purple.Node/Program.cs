@@ -1,0 +1,96 @@
+using System.Net.Sockets;
+using Purple.Node.Configuration;
+using Purple.Node.Hosting;
+
+namespace Purple.Node;
+
+public static class Program
+{
+    /// <summary>Exit codes a script can rely on.</summary>
+    public const int ExitOk = 0, ExitStartupFailure = 1, ExitBadConfiguration = 2;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is ["--help"] or ["-h"])
+        {
+            Console.WriteLine(Usage);
+            return ExitOk;
+        }
+        if (args is ["--version"])
+        {
+            Console.WriteLine(NodeServerInfo.ProductVersion);
+            return ExitOk;
+        }
+        var configuration = OptionsLoader.Load(args, out var configFile, out var loadError);
+        var options = configuration is null ? null : OptionsLoader.Bind(configuration, out loadError);
+        if (options is null)
+        {
+            await Console.Error.WriteLineAsync($"purple: {loadError}").ConfigureAwait(false);
+            return ExitBadConfiguration;
+        }
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var settings = OptionsValidator.Validate(options, configFile, available, out var errors);
+        if (settings is null)
+        {
+            foreach (var e in errors) await Console.Error.WriteLineAsync($"purple: {e}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("purple: configuration is invalid; nothing was started.").ConfigureAwait(false);
+            return ExitBadConfiguration;
+        }
+
+        await using var host = PurpleHost.Create(settings);
+        try
+        {
+            await host.StartAsync().ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            // Kestrel reports a taken port as an IOException whose message names the address.
+            await Console.Error.WriteLineAsync($"purple: cannot listen: {ex.Message}. Stop whatever uses the port, or choose another with --resp-port/--http-port.").ConfigureAwait(false);
+            return ExitStartupFailure;
+        }
+        catch (SocketException ex)
+        {
+            await Console.Error.WriteLineAsync($"purple: cannot listen on {settings.Address}: {ex.Message}.").ConfigureAwait(false);
+            return ExitStartupFailure;
+        }
+        LogStartup(host);
+        await host.WaitForShutdownAsync().ConfigureAwait(false);
+        host.Logger.LogInformation("Purple stopped");
+        return ExitOk;
+    }
+
+    private static void LogStartup(PurpleHost host)
+    {
+        var s = host.Settings;
+        host.Logger.LogInformation("Purple {Version} started (pid {Pid}, storage memory)", NodeServerInfo.ProductVersion, Environment.ProcessId);
+        host.Logger.LogInformation("Capacity {Capacity} ({CapacitySource}); eviction {Eviction}, scope {Scope}; {Databases} databases, {Shards} shards",
+            ByteSize.Format(s.CapacityBytes), s.CapacitySource, s.Eviction.ToString().ToLowerInvariant(), s.Scope.ToString().ToLowerInvariant(), s.Databases, s.Shards);
+        if (host.RespEndPoint is { } resp) host.Logger.LogInformation("RESP listening on {EndPoint}", resp);
+        else host.Logger.LogInformation("RESP listener off");
+        if (host.HttpEndPoint is { } http) host.Logger.LogInformation("HTTP listening on http://{EndPoint} (/healthz, /readyz)", http);
+        else host.Logger.LogInformation("HTTP listener off");
+        if (s.MemcachedPort != 0) host.Logger.LogWarning("memcached listener (port {Port}) is not available in this version yet", s.MemcachedPort);
+        if (s.GrpcPort != 0) host.Logger.LogWarning("gRPC listener (port {Port}) is not available in this version yet", s.GrpcPort);
+    }
+
+    private const string Usage = """
+        purple-node: the Purple data server (Redis protocol on the same data as the other surfaces).
+
+        Usage: purple-node [--config FILE] [--flag value ...]
+          --host ADDRESS            address every listener binds (default 127.0.0.1)
+          --resp-port N             Redis protocol port (default 6379; 0 = off)
+          --memcached-port N        memcached port (default 11211; 0 = off)
+          --http-port N             HTTP port, /healthz and /readyz (default 8080; 0 = off)
+          --grpc-port N             gRPC port (default 8081; 0 = off)
+          --capacity SIZE           memory budget, e.g. 512MB, 2G (default: half of available memory)
+          --eviction POLICY         lru | lfu | weak | none (default lru)
+          --eviction-scope SCOPE    volatile | all (default volatile: only keys with a TTL are evicted)
+          --databases N             number of databases (default 16)
+          --shards N                engine shards, a power of two (default 16)
+          --protected-mode yes|no   refuse non-loopback binds without a password (default yes)
+          --proto-max-bulk-len SIZE largest RESP bulk string (default 512MB)
+          --log-format text|json    log line format (default text)
+        Every option can also be set as PURPLE__<Name> (e.g. PURPLE__RespPort=6380) or in the JSON file.
+        See purple.sample.json.
+        """;
+}

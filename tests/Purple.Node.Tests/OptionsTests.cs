@@ -1,0 +1,126 @@
+using Purple.Actors;
+using Purple.Node.Configuration;
+
+namespace Purple.Node.Tests;
+
+public class OptionsTests
+{
+    private const long EightGb = 8L << 30;
+
+    private static NodeSettings? Validate(string[] args, out List<string> errors, Dictionary<string, string?>? env = null)
+    {
+        var configuration = OptionsLoader.Load(args, out var file, out var error, env ?? new Dictionary<string, string?>());
+        Assert.Null(error);
+        var options = OptionsLoader.Bind(configuration!, out error);
+        Assert.Null(error);
+        return OptionsValidator.Validate(options!, file, EightGb, out errors);
+    }
+
+    [Fact]
+    public void Defaults_bind_loopback_with_the_documented_ports_and_half_the_memory()
+    {
+        var s = Validate([], out var errors);
+        Assert.Empty(errors);
+        Assert.Equal("127.0.0.1", s!.Address.ToString());
+        Assert.Equal((6379, 11211, 8080, 8081), (s.RespPort, s.MemcachedPort, s.HttpPort, s.GrpcPort));
+        Assert.Equal(EightGb / 2, s.CapacityBytes);
+        Assert.Contains("50", s.CapacitySource, StringComparison.Ordinal);
+        Assert.Equal(EvictionScope.Volatile, s.Scope);
+    }
+
+    [Fact]
+    public void Flags_override_environment()
+    {
+        var env = new Dictionary<string, string?> { ["PURPLE__RespPort"] = "7000", ["PURPLE__Databases"] = "4" };
+        var s = Validate(["--resp-port", "7001", "--eviction=lfu", "--eviction-scope", "all"], out _, env);
+        Assert.Equal(7001, s!.RespPort);
+        Assert.Equal(4, s.Databases);
+        Assert.Equal(EvictionPolicy.Lfu, s.Eviction);
+        Assert.Equal(EvictionScope.All, s.Scope);
+    }
+
+    [Fact]
+    public void Zero_port_switches_a_listener_off()
+    {
+        var s = Validate(["--http-port", "0", "--memcached-port", "0"], out var errors);
+        Assert.Empty(errors);
+        Assert.Equal(0, s!.HttpPort);
+    }
+
+    [Theory]
+    [InlineData("--resp-port", "70000", "--resp-port 70000 is not a port")]
+    [InlineData("--capacity", "lots", "--capacity 'lots' is not a size")]
+    [InlineData("--eviction", "random", "--eviction 'random' is not a policy")]
+    [InlineData("--eviction-scope", "some", "--eviction-scope 'some' is not a scope")]
+    [InlineData("--databases", "0", "--databases 0 is out of range")]
+    [InlineData("--shards", "3", "--shards 3 must be a power of two")]
+    [InlineData("--host", "not-an-ip", "--host 'not-an-ip' is not an IP address")]
+    [InlineData("--storage", "sqlite", "--storage 'sqlite' is not available")]
+    public void Invalid_values_are_reported_with_what_to_fix(string flag, string value, string expected)
+    {
+        var s = Validate([flag, value], out var errors);
+        Assert.Null(s);
+        Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Two_listeners_on_one_port_is_an_error()
+    {
+        Assert.Null(Validate(["--resp-port", "9000", "--http-port", "9000"], out var errors));
+        Assert.Contains(errors, e => e.Contains("both 9000", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Non_loopback_bind_is_refused_in_protected_mode()
+    {
+        Assert.Null(Validate(["--host", "0.0.0.0"], out var errors));
+        Assert.Contains(errors, e => e.Contains("protected mode", StringComparison.Ordinal));
+        Assert.NotNull(Validate(["--host", "0.0.0.0", "--protected-mode", "no"], out _));
+    }
+
+    [Fact]
+    public void Unknown_flag_is_an_error_not_a_silent_key()
+    {
+        var configuration = OptionsLoader.Load(["--resp-prot", "7000"], out _, out var error, new Dictionary<string, string?>());
+        Assert.Null(configuration);
+        Assert.Contains("Unknown option '--resp-prot'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Flag_without_value_is_an_error()
+    {
+        Assert.Null(OptionsLoader.Load(["--capacity"], out _, out var error, new Dictionary<string, string?>()));
+        Assert.Contains("needs a value", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Wrongly_typed_value_names_the_option()
+    {
+        var configuration = OptionsLoader.Load(["--resp-port", "abc"], out _, out _, new Dictionary<string, string?>());
+        Assert.Null(OptionsLoader.Bind(configuration!, out var error));
+        Assert.Contains("RespPort", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1024", 1024L)]
+    [InlineData("64K", 64L << 10)]
+    [InlineData("64kb", 64L << 10)]
+    [InlineData("512M", 512L << 20)]
+    [InlineData("512MB", 512L << 20)]
+    [InlineData("2G", 2L << 30)]
+    [InlineData("2GB", 2L << 30)]
+    [InlineData(" 3 gb ", 3L << 30)]
+    public void Sizes_parse_with_binary_multiples(string text, long expected)
+    {
+        Assert.True(ByteSize.TryParse(text, out long bytes));
+        Assert.Equal(expected, bytes);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("-1MB")]
+    [InlineData("1.5GB")]
+    [InlineData("10XB")]
+    [InlineData("99999999999999999999G")]
+    public void Bad_sizes_are_rejected(string text) => Assert.False(ByteSize.TryParse(text, out _));
+}
