@@ -9,11 +9,12 @@ public static partial class RespRequestParser
     {
         consumed = 0;
         error = null;
-        int window = Math.Min(s.Length, limits.MaxInlineLength + 1);
+        int maxLine = LineLimit(limits);
+        int window = Math.Min(s.Length, maxLine + 1);
         int lf = s[..window].IndexOf((byte)'\n');
         if (lf < 0)
         {
-            if (window == limits.MaxInlineLength + 1) { error = TooBigInline; return RespParseStatus.Error; }
+            if (window == maxLine + 1) { error = TooBigInline; return RespParseStatus.Error; }
             return RespParseStatus.Incomplete;
         }
         int length = lf > 0 && s[lf - 1] == (byte)'\r' ? lf - 1 : lf;
@@ -30,11 +31,12 @@ public static partial class RespRequestParser
     {
         consumed = buffer.Start;
         error = null;
-        long window = Math.Min(buffer.Length, limits.MaxInlineLength + 1L);
+        int maxLine = LineLimit(limits);
+        long window = Math.Min(buffer.Length, maxLine + 1L);
         var position = buffer.Slice(0, window).PositionOf((byte)'\n');
         if (position is null)
         {
-            if (window == limits.MaxInlineLength + 1L) { error = TooBigInline; return RespParseStatus.Error; }
+            if (window == maxLine + 1L) { error = TooBigInline; return RespParseStatus.Error; }
             return RespParseStatus.Incomplete;
         }
         var line = buffer.Slice(0, position.Value);

@@ -12,7 +12,7 @@ public static partial class RespRequestParser
     {
         consumed = buffer.Start;
         error = null;
-        int maxLine = limits.MaxInlineLength;
+        int maxLine = LineLimit(limits);
         var reader = new SequenceReader<byte>(buffer);
         Span<byte> number = stackalloc byte[21];
 

@@ -8,7 +8,7 @@ public static partial class RespRequestParser
     {
         consumed = 0;
         error = null;
-        int maxLine = limits.MaxInlineLength;
+        int maxLine = LineLimit(limits);
 
         // "*N\r": Redis looks for the CR only, then needs one more byte (the LF, which it does not check).
         int cr = IndexOfCr(s, 0, maxLine, out bool tooBig);

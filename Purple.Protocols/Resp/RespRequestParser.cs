@@ -98,6 +98,9 @@ public static partial class RespRequestParser
         return true;
     }
 
+    // Keeps "limit + 1" window arithmetic from overflowing when a limit is configured as int.MaxValue.
+    private static int LineLimit(RespLimits limits) => Math.Clamp(limits.MaxInlineLength, 0, Array.MaxLength);
+
     /// <summary>Largest single bulk we accept: the configured limit, and never beyond what an arena can hold.</summary>
     private static long MaxBulk(RespLimits limits) => Math.Min(limits.MaxBulkLength, int.MaxValue);
 }
