@@ -98,4 +98,11 @@ public sealed partial class PurpleEngine
         var (shard, hash) = Route(key);
         lock (shard.Gate) return shard.FindForRead(db, key, hash, now)?.Cas ?? 0;
     }
+
+    /// <summary>The stored entry object, for tests that must keep a weakly held entry alive.</summary>
+    internal object? FindEntryForTest(int db, ReadOnlySpan<byte> key)
+    {
+        var (shard, hash) = Route(key);
+        lock (shard.Gate) return shard.Space(db)?.Table.Find(key, hash);
+    }
 }
