@@ -1,14 +1,14 @@
 namespace Purple.Actors.Storage;
 
 /// <summary>
-/// The memory formula (docs/engine.md). The constants approximate the real .NET heap cost on x64 so that
-/// CapacityBytes means roughly what it says: an <see cref="Entry"/> object is 88 bytes, the key and value
-/// arrays carry 24-byte headers each, and its bucket slot ~8 bytes, ≈144, of which we charge 136 (the remainder is within the table's load-factor slack). A set member is a 40-byte
-/// node, its array header and a bucket slot → 72.
+/// The memory formula (docs/engine.md). The constants approximate the real x64 heap cost so that CapacityBytes
+/// means roughly what it says: an <see cref="Entry"/> is 88 bytes, the key and value arrays carry 24-byte
+/// headers each, and a bucket slot is ~8 bytes → 144. A set member is a 40-byte node, its array header and a
+/// bucket slot → 72.
 /// </summary>
 internal static class MemoryCost
 {
-    public const int EntryOverhead = 136;
+    public const int EntryOverhead = 144;
     public const int SetMemberOverhead = 72;
 
     public static long Of(Entry entry)
