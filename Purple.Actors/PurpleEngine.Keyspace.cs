@@ -43,7 +43,7 @@ public sealed partial class PurpleEngine
         var visited = new List<HashNode>();
         int examined = 0;
         // Like Redis, bound the buckets visited per call so a sparse table still returns promptly.
-        int budget = count * 10;
+        long budget = (long)count * 10;
         while (examined < count && budget-- > 0)
         {
             var shard = _shards[shardIndex];

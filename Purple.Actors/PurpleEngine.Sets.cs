@@ -86,7 +86,7 @@ public sealed partial class PurpleEngine
             }
             if (count < 0)
             {
-                members = new byte[Math.Min(-count, Array.MaxLength)][];
+                members = new byte[count == long.MinValue ? Array.MaxLength : Math.Min(-count, Array.MaxLength)][];
                 for (int i = 0; i < members.Length; i++) members[i] = set.PeekRandom(ref rng);
                 return status;
             }
@@ -175,7 +175,7 @@ public sealed partial class PurpleEngine
             nextCursor = 0;
             if (set is null) return status;
             uint bucketCursor = (uint)cursor;
-            int budget = count * 10;
+            long budget = (long)count * 10;
             do
             {
                 bucketCursor = set.ScanStep(bucketCursor, visited);

@@ -3,7 +3,7 @@ using Purple.Core.Execution;
 namespace Purple.Actors.Storage;
 
 /// <summary>
-/// One key. Kept deliberately small (88 bytes of object on x64) because memory per key is the engine's main cost.
+/// One key. Kept deliberately small (80 bytes of object on x64) because memory per key is the engine's main cost.
 /// A string's <see cref="Value"/> is a byte[] that is never mutated once stored, so readers may return it.
 /// </summary>
 internal sealed class Entry : HashNode
