@@ -1,0 +1,20 @@
+namespace Purple.Actors;
+
+/// <summary>How keys are chosen when memory is over capacity (Redis maxmemory-policy, plus <see cref="Weak"/>).</summary>
+public enum EvictionPolicy { Lru, Lfu, Weak, None }
+
+/// <summary>Which keys may be evicted: only those with a TTL (Redis volatile-*) or any (allkeys-*).</summary>
+public enum EvictionScope { Volatile, All }
+
+public sealed class EngineOptions
+{
+    public int Databases { get; init; } = 16;
+    public long CapacityBytes { get; init; } = 1L << 30;
+    public EvictionPolicy Eviction { get; init; } = EvictionPolicy.Lru;
+    public EvictionScope Scope { get; init; } = EvictionScope.Volatile;
+    /// <summary>Number of shards; a power of two.</summary>
+    public int Shards { get; init; } = 16;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>Active-expiry sweep cycles per second per shard.</summary>
+    public int ActiveExpiryHz { get; init; } = 10;
+}

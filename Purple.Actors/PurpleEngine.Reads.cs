@@ -1,0 +1,108 @@
+using Purple.Core;
+using Purple.Core.Execution;
+
+namespace Purple.Actors;
+
+// Key reads. Each takes the clock for lazy expiry, then the owning shard's lock on the caller's thread.
+public sealed partial class PurpleEngine
+{
+    public ReadStatus TryGet(int db, ReadOnlySpan<byte> key, out StringItem item)
+    {
+        long now = Now();
+        var (shard, hash) = Route(key);
+        lock (shard.Gate)
+        {
+            var entry = shard.FindForRead(db, key, hash, now);
+            shard.CountLookup(entry);
+            item = default;
+            if (entry is null) return ReadStatus.Missing;
+            shard.Touch(entry, now);
+            if (!entry.IsString) return ReadStatus.WrongType;
+            item = entry.ToItem();
+            return ReadStatus.Found;
+        }
+    }
+
+    public byte[]?[] GetMany(int db, byte[][] keys)
+    {
+        long now = Now();
+        var values = new byte[]?[keys.Length];
+        var order = LockOrder(keys);
+        EnterAll(order);
+        try
+        {
+            for (int i = 0; i < keys.Length; i++)
+            {
+                var (shard, hash) = Route(keys[i]);
+                var entry = shard.FindForRead(db, keys[i], hash, now);
+                shard.CountLookup(entry);
+                if (entry is null) continue;
+                shard.Touch(entry, now);
+                values[i] = entry.Value as byte[];
+            }
+        }
+        finally
+        {
+            ExitAll(order);
+        }
+        return values;
+    }
+
+    public long Exists(int db, byte[][] keys)
+    {
+        long now = Now();
+        var order = LockOrder(keys);
+        EnterAll(order);
+        try
+        {
+            long count = 0;
+            foreach (var key in keys)
+            {
+                var (shard, hash) = Route(key);
+                if (shard.FindForRead(db, key, hash, now) is not null) count++;
+            }
+            return count;
+        }
+        finally
+        {
+            ExitAll(order);
+        }
+    }
+
+    // TYPE and TTL are metadata reads: like Redis's LOOKUP_NOTOUCH they neither count as hits nor refresh recency.
+    public DataType TypeOf(int db, ReadOnlySpan<byte> key)
+    {
+        long now = Now();
+        var (shard, hash) = Route(key);
+        lock (shard.Gate)
+        {
+            var entry = shard.FindForRead(db, key, hash, now);
+            return entry is null ? DataType.None : entry.IsString ? DataType.String : DataType.Set;
+        }
+    }
+
+    public long GetExpiresAt(int db, ReadOnlySpan<byte> key)
+    {
+        long now = Now();
+        var (shard, hash) = Route(key);
+        lock (shard.Gate)
+        {
+            var entry = shard.FindForRead(db, key, hash, now);
+            return entry is null ? -2 : entry.ExpiresAt == 0 ? -1 : entry.ExpiresAt;
+        }
+    }
+
+    public ulong KeyVersion(int db, ReadOnlySpan<byte> key)
+    {
+        long now = Now();
+        var (shard, hash) = Route(key);
+        lock (shard.Gate) return shard.FindForRead(db, key, hash, now)?.Cas ?? 0;
+    }
+
+    /// <summary>The stored entry object, for tests that must keep a weakly held entry alive.</summary>
+    internal object? FindEntryForTest(int db, ReadOnlySpan<byte> key)
+    {
+        var (shard, hash) = Route(key);
+        lock (shard.Gate) return shard.Space(db)?.Table.Find(key, hash);
+    }
+}

@@ -1,0 +1,189 @@
+using System.Runtime.CompilerServices;
+
+namespace Purple.Actors.Storage;
+
+/// <summary>
+/// Chained hash table over <see cref="HashNode"/> with a power-of-two bucket array. Written by hand
+/// (rather than Dictionary) for three reasons: lookups by <see cref="ReadOnlySpan{T}"/> without
+/// allocating, SCAN's reverse-binary cursor (which needs to know bucket layout), and eviction
+/// sampling from random buckets. Not thread-safe: the owning shard's lock guards it.
+/// </summary>
+internal sealed class HashTable
+{
+    private const int MinBuckets = 4;
+
+    private HashNode?[] _buckets = new HashNode?[MinBuckets];
+
+    public int Count { get; private set; }
+
+    public int BucketCount => _buckets.Length;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public HashNode? Find(ReadOnlySpan<byte> key, uint hash)
+    {
+        HashNode? node = _buckets[hash & (uint)(_buckets.Length - 1)];
+        while (node is not null)
+        {
+            if (node.Hash == hash && key.SequenceEqual(node.Key)) return node;
+            node = node.Next;
+        }
+        return null;
+    }
+
+    /// <summary>Adds a node whose key is known to be absent.</summary>
+    public void Add(HashNode node)
+    {
+        if (Count >= _buckets.Length) Resize(_buckets.Length * 2);
+        ref HashNode? head = ref _buckets[node.Hash & (uint)(_buckets.Length - 1)];
+        node.Next = head;
+        head = node;
+        Count++;
+    }
+
+    public bool Remove(HashNode node)
+    {
+        ref HashNode? link = ref _buckets[node.Hash & (uint)(_buckets.Length - 1)];
+        while (link is not null)
+        {
+            if (ReferenceEquals(link, node))
+            {
+                link = node.Next;
+                node.Next = null;
+                Count--;
+                // Shrink below 1/8 load so SCAN and sampling do not wander through empty buckets.
+                if (_buckets.Length > MinBuckets && Count * 8 < _buckets.Length) Resize(_buckets.Length / 2);
+                return true;
+            }
+            link = ref link.Next;
+        }
+        return false;
+    }
+
+    public void Clear()
+    {
+        _buckets = new HashNode?[MinBuckets];
+        Count = 0;
+    }
+
+    private void Resize(int size)
+    {
+        var old = _buckets;
+        var fresh = new HashNode?[size];
+        uint mask = (uint)(size - 1);
+        foreach (var head in old)
+        {
+            var node = head;
+            while (node is not null)
+            {
+                var next = node.Next;
+                ref HashNode? slot = ref fresh[node.Hash & mask];
+                node.Next = slot;
+                slot = node;
+                node = next;
+            }
+        }
+        _buckets = fresh;
+    }
+
+    /// <summary>
+    /// Visits one bucket of a reverse-binary scan and returns the next cursor (0 when the scan is complete).
+    /// The cursor increments its bits from the most significant end, so the buckets already visited at one
+    /// table size map onto buckets already visited at any other size: a key present throughout is seen at
+    /// least once even if the table grows or shrinks between calls (Redis's dictScan guarantee).
+    /// </summary>
+    public uint ScanStep(uint cursor, List<HashNode> visited)
+    {
+        uint mask = (uint)(_buckets.Length - 1);
+        for (var node = _buckets[cursor & mask]; node is not null; node = node.Next) visited.Add(node);
+        return NextCursor(cursor, mask);
+    }
+
+    public static uint NextCursor(uint cursor, uint mask)
+    {
+        cursor |= ~mask;
+        cursor = ReverseBits(cursor);
+        cursor++;
+        return ReverseBits(cursor);
+    }
+
+    private static uint ReverseBits(uint v)
+    {
+        v = ((v >> 1) & 0x55555555u) | ((v & 0x55555555u) << 1);
+        v = ((v >> 2) & 0x33333333u) | ((v & 0x33333333u) << 2);
+        v = ((v >> 4) & 0x0F0F0F0Fu) | ((v & 0x0F0F0F0Fu) << 4);
+        v = ((v >> 8) & 0x00FF00FFu) | ((v & 0x00FF00FFu) << 8);
+        return (v >> 16) | (v << 16);
+    }
+
+    /// <summary>
+    /// Collects up to <paramref name="max"/> nodes from consecutive buckets starting at a random one (like
+    /// Redis's dictGetSomeKeys): cheap, and random enough for approximate eviction.
+    /// </summary>
+    public void Sample(ref XorShift rng, int max, List<HashNode> output)
+    {
+        if (Count == 0) return;
+        int mask = _buckets.Length - 1;
+        int start = (int)(rng.Next() & (uint)mask);
+        int taken = 0;
+        for (int step = 0; step <= mask && taken < max; step++)
+        {
+            for (var node = _buckets[(start + step) & mask]; node is not null && taken < max; node = node.Next)
+            {
+                output.Add(node);
+                taken++;
+            }
+        }
+    }
+
+    /// <summary>A uniformly random bucket's chain, then a uniformly random link of it (Redis's dictGetRandomKey).</summary>
+    public HashNode? RandomNode(ref XorShift rng)
+    {
+        if (Count == 0) return null;
+        uint mask = (uint)(_buckets.Length - 1);
+        HashNode? head;
+        do head = _buckets[rng.Next() & mask]; while (head is null);
+        int length = 0;
+        for (var n = head; n is not null; n = n.Next) length++;
+        int pick = (int)(rng.Next() % (uint)length);
+        while (pick-- > 0) head = head!.Next;
+        return head;
+    }
+
+    /// <summary>All nodes, for KEYS, set materialisation and flush accounting. Callers must not mutate during the walk.</summary>
+    public Enumerator GetEnumerator() => new(_buckets);
+
+    public struct Enumerator
+    {
+        private readonly HashNode?[] _buckets;
+        private int _bucket;
+        private HashNode? _node;
+
+        internal Enumerator(HashNode?[] buckets)
+        {
+            _buckets = buckets;
+            _bucket = -1;
+            _node = null;
+        }
+
+        public readonly HashNode Current => _node!;
+
+        public bool MoveNext()
+        {
+            if (_node?.Next is { } next)
+            {
+                _node = next;
+                return true;
+            }
+            while (++_bucket < _buckets.Length)
+            {
+                if (_buckets[_bucket] is { } head)
+                {
+                    _node = head;
+                    return true;
+                }
+            }
+            _node = null;
+            return false;
+        }
+    }
+}

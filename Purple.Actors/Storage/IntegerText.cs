@@ -1,0 +1,79 @@
+using System.Buffers.Text;
+
+namespace Purple.Actors.Storage;
+
+/// <summary>Counter values are stored as decimal text, exactly as Redis and memcached keep them.</summary>
+internal static class IntegerText
+{
+    /// <summary>
+    /// Redis's string2ll rules: optional '-', no '+', no spaces, no leading zeros (so "-0" and "007" are not
+    /// integers), at most 20 characters, and within the signed 64-bit range.
+    /// </summary>
+    public static bool TryParseRedis(ReadOnlySpan<byte> text, out long value)
+    {
+        value = 0;
+        if (text.Length == 0 || text.Length > 20) return false;
+        if (text.Length == 1 && text[0] == (byte)'0') return true;
+        int i = 0;
+        bool negative = text[0] == (byte)'-';
+        if (negative) i++;
+        if (i == text.Length || text[i] < (byte)'1' || text[i] > (byte)'9') return false;
+        ulong magnitude = 0;
+        for (; i < text.Length; i++)
+        {
+            uint digit = (uint)(text[i] - (byte)'0');
+            if (digit > 9) return false;
+            if (magnitude > (ulong.MaxValue - digit) / 10) return false;
+            magnitude = magnitude * 10 + digit;
+        }
+        if (negative)
+        {
+            if (magnitude > (ulong)long.MaxValue + 1) return false;
+            value = unchecked(-(long)magnitude);
+        }
+        else
+        {
+            if (magnitude > long.MaxValue) return false;
+            value = (long)magnitude;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// memcached's safe_strtoull: an unsigned decimal, leading spaces and trailing whitespace tolerated (memcached
+    /// itself pads shrunk counters with spaces), no sign.
+    /// </summary>
+    public static bool TryParseMemcached(ReadOnlySpan<byte> text, out ulong value)
+    {
+        value = 0;
+        int i = 0;
+        while (i < text.Length && text[i] == (byte)' ') i++;
+        int digits = 0;
+        for (; i < text.Length && text[i] >= (byte)'0' && text[i] <= (byte)'9'; i++, digits++)
+        {
+            uint digit = (uint)(text[i] - (byte)'0');
+            if (value > (ulong.MaxValue - digit) / 10) return false;
+            value = value * 10 + digit;
+        }
+        if (digits == 0) return false;
+        for (; i < text.Length; i++)
+        {
+            if (text[i] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
+        }
+        return true;
+    }
+
+    public static byte[] Format(long value)
+    {
+        Span<byte> buffer = stackalloc byte[20];
+        Utf8Formatter.TryFormat(value, buffer, out int written);
+        return buffer[..written].ToArray();
+    }
+
+    public static byte[] Format(ulong value)
+    {
+        Span<byte> buffer = stackalloc byte[20];
+        Utf8Formatter.TryFormat(value, buffer, out int written);
+        return buffer[..written].ToArray();
+    }
+}

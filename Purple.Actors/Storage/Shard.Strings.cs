@@ -1,0 +1,226 @@
+using Purple.Core;
+using Purple.Core.Commands;
+using Purple.Core.Execution;
+
+namespace Purple.Actors.Storage;
+
+// Single-key writes of strings and TTLs. Callers hold Gate; none of these read the clock or a random source.
+internal sealed partial class Shard
+{
+    private static readonly ExecResult WrongType = ExecResult.Fail(PurpleError.WrongType);
+
+    public ExecResult Set(SetCommand c, uint hash, long now)
+    {
+        var space = SpaceForWrite(c.Db);
+        var existing = FindForWrite(space, c.Key, hash, now);
+        byte[]? old = null;
+        if ((c.Options & SetOptions.ReturnOld) != 0 && existing is not null)
+        {
+            if (!existing.IsString) return WrongType;
+            old = existing.StringValue;
+        }
+        switch (c.Condition)
+        {
+            case SetCondition.IfNotExists when existing is not null:
+            case SetCondition.IfExists when existing is null:
+                return new ExecResult { Status = ExecStatus.NotPerformed, Value = old };
+            case SetCondition.IfCasMatches when existing is null:
+                return ExecResult.Of(ExecStatus.Missing);
+            case SetCondition.IfCasMatches when existing.Cas != c.ExpectedCas:
+                return ExecResult.Of(ExecStatus.CasMismatch);
+        }
+        long expiresAt = (c.Options & SetOptions.KeepTtl) != 0 ? existing?.ExpiresAt ?? 0 : c.ExpiresAt;
+        if (expiresAt != 0 && expiresAt <= now)
+        {
+            // An expiry already past stores nothing and removes the old value (Redis SET PXAT in the past,
+            // memcached's negative exptime).
+            if (existing is not null) Remove(space, existing);
+            var gone = new StringItem(c.Value, c.ClientFlags, _engine.NextCas(), expiresAt, c.ContentType);
+            return new ExecResult { Status = ExecStatus.Ok, Value = old, Item = gone };
+        }
+        Entry entry;
+        if (existing is null)
+        {
+            entry = NewEntry(c.Key, hash, c.Value, now);
+            entry.ExpiresAt = expiresAt;
+            entry.ClientFlags = c.ClientFlags;
+            entry.ContentType = c.ContentType;
+            Insert(space, entry);
+        }
+        else
+        {
+            entry = existing;
+            long before = MemoryCost.Of(entry);
+            entry.Value = c.Value;
+            entry.ExpiresAt = expiresAt;
+            entry.ClientFlags = c.ClientFlags;
+            entry.ContentType = c.ContentType;
+            entry.Cas = _engine.NextCas();
+            Touch(entry, now);
+            UsedBytes += MemoryCost.Of(entry) - before;
+            space.TrackExpiry(entry);
+        }
+        return new ExecResult { Status = ExecStatus.Ok, Value = old, Item = entry.ToItem() };
+    }
+
+    public bool DeleteKey(int db, ReadOnlySpan<byte> key, uint hash, long now)
+    {
+        var space = _keyspaces[db];
+        if (space is null) return false;
+        var entry = FindForWrite(space, key, hash, now);
+        if (entry is null) return false;
+        Remove(space, entry);
+        return true;
+    }
+
+    public ExecResult Expire(ExpireCommand c, uint hash, long now)
+    {
+        var space = _keyspaces[c.Db];
+        var entry = space is null ? null : FindForWrite(space, c.Key, hash, now);
+        if (entry is null) return ExecResult.Int(0);
+        long current = entry.ExpiresAt;
+        // Redis 7: a key without a TTL counts as an infinite TTL for GT and LT.
+        bool allowed = c.Condition switch
+        {
+            ExpireCondition.NX => current == 0,
+            ExpireCondition.XX => current != 0,
+            ExpireCondition.GT => current != 0 && c.ExpiresAt > current,
+            ExpireCondition.LT => current == 0 || c.ExpiresAt < current,
+            _ => true,
+        };
+        if (!allowed) return ExecResult.Int(0);
+        if (c.ExpiresAt <= now)
+        {
+            Remove(space!, entry);
+            return ExecResult.Int(1);
+        }
+        entry.ExpiresAt = c.ExpiresAt;
+        entry.Cas = _engine.NextCas();
+        space!.TrackExpiry(entry);
+        return ExecResult.Int(1);
+    }
+
+    public ExecResult Persist(PersistCommand c, uint hash, long now)
+    {
+        var space = _keyspaces[c.Db];
+        var entry = space is null ? null : FindForWrite(space, c.Key, hash, now);
+        if (entry is null || entry.ExpiresAt == 0) return ExecResult.Int(0);
+        entry.ExpiresAt = 0;
+        entry.Cas = _engine.NextCas();
+        space!.Untrack(entry);
+        return ExecResult.Int(1);
+    }
+
+    public ExecResult IncrBy(IncrByCommand c, uint hash, long now)
+    {
+        var space = SpaceForWrite(c.Db);
+        var entry = FindForWrite(space, c.Key, hash, now);
+        if (entry is not null && !entry.IsString) return WrongType;
+        long result;
+        byte[] text;
+        if (c.Mode == IncrMode.Signed)
+        {
+            long current = 0;
+            if (entry is not null && !IntegerText.TryParseRedis(entry.StringValue, out current)) return ExecResult.Fail(PurpleError.NotInteger);
+            if ((c.Delta > 0 && current > long.MaxValue - c.Delta) || (c.Delta < 0 && current < long.MinValue - c.Delta))
+                return ExecResult.Fail(PurpleError.Overflow);
+            result = current + c.Delta;
+            text = IntegerText.Format(result);
+        }
+        else
+        {
+            if (entry is null) return ExecResult.Of(ExecStatus.Missing);
+            if (!IntegerText.TryParseMemcached(entry.StringValue, out ulong current)) return ExecResult.Fail(PurpleError.NotInteger);
+            ulong delta = unchecked((ulong)c.Delta);
+            // memcached: incr wraps at 2^64, decr stops at 0.
+            ulong next = c.Mode == IncrMode.MemcachedIncr ? unchecked(current + delta) : (delta > current ? 0 : current - delta);
+            result = unchecked((long)next);
+            text = IntegerText.Format(next);
+        }
+        entry = StoreKeepingMetadata(space, entry, c.Key, hash, text, now);
+        return new ExecResult { Status = ExecStatus.Ok, Integer = result, Item = entry.ToItem() };
+    }
+
+    public ExecResult Append(AppendCommand c, uint hash, long now)
+    {
+        var space = SpaceForWrite(c.Db);
+        var entry = FindForWrite(space, c.Key, hash, now);
+        byte[] combined;
+        if (entry is null)
+        {
+            if (c.MustExist) return ExecResult.Of(ExecStatus.Missing);
+            combined = c.Value;
+        }
+        else
+        {
+            if (!entry.IsString) return WrongType;
+            var current = entry.StringValue;
+            if ((long)current.Length + c.Value.Length > Limits.MaxStringLength) return ExecResult.Fail(PurpleError.TooLarge);
+            combined = new byte[current.Length + c.Value.Length];
+            var (first, second) = c.Prepend ? (c.Value, current) : (current, c.Value);
+            first.CopyTo(combined, 0);
+            second.CopyTo(combined, first.Length);
+        }
+        entry = StoreKeepingMetadata(space, entry, c.Key, hash, combined, now);
+        return new ExecResult { Status = ExecStatus.Ok, Integer = combined.Length, Item = entry.ToItem() };
+    }
+
+    /// <summary>Replaces a string's bytes but keeps its TTL, flags and content type; creates a plain string when absent.</summary>
+    private Entry StoreKeepingMetadata(Keyspace space, Entry? entry, byte[] key, uint hash, byte[] value, long now)
+    {
+        if (entry is null)
+        {
+            entry = NewEntry(key, hash, value, now);
+            Insert(space, entry);
+            return entry;
+        }
+        long before = MemoryCost.Of(entry);
+        entry.Value = value;
+        entry.Cas = _engine.NextCas();
+        Touch(entry, now);
+        UsedBytes += MemoryCost.Of(entry) - before;
+        return entry;
+    }
+
+    public ExecResult GetDel(GetDelCommand c, uint hash, long now)
+    {
+        var space = _keyspaces[c.Db];
+        var entry = space is null ? null : FindForWrite(space, c.Key, hash, now);
+        CountLookup(entry);
+        if (entry is null) return ExecResult.Bytes(null);
+        if (!entry.IsString) return WrongType;
+        var item = entry.ToItem();
+        Remove(space!, entry);
+        return new ExecResult { Status = ExecStatus.Ok, Value = item.Value, Item = item };
+    }
+
+    public ExecResult GetEx(GetExCommand c, uint hash, long now)
+    {
+        // A read first: a weak copy found here is the current value (any later write would have dropped it),
+        // so resurrecting it before changing its TTL cannot surface stale data.
+        var entry = FindForRead(c.Db, c.Key, hash, now);
+        CountLookup(entry);
+        if (entry is null) return ExecResult.Bytes(null);
+        if (!entry.IsString) return WrongType;
+        var space = _keyspaces[c.Db]!;
+        Touch(entry, now);
+        switch (c.Action)
+        {
+            case GetExAction.SetExpiry when c.ExpiresAt <= now:
+                var last = entry.ToItem();
+                Remove(space, entry);
+                return new ExecResult { Status = ExecStatus.Ok, Value = last.Value, Item = last };
+            case GetExAction.SetExpiry:
+                entry.ExpiresAt = c.ExpiresAt;
+                entry.Cas = _engine.NextCas();
+                space.TrackExpiry(entry);
+                break;
+            case GetExAction.Persist when entry.ExpiresAt != 0:
+                entry.ExpiresAt = 0;
+                entry.Cas = _engine.NextCas();
+                space.Untrack(entry);
+                break;
+        }
+        return new ExecResult { Status = ExecStatus.Ok, Value = entry.StringValue, Item = entry.ToItem() };
+    }
+}
