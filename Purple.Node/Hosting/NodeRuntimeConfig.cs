@@ -37,7 +37,7 @@ internal sealed class NodeRuntimeConfig : IRuntimeConfig
             value = name switch
             {
                 "maxmemory" => _capacity.ToString(CultureInfo.InvariantCulture),
-                "maxmemory-policy" => PolicyName(_policy, _scope),
+                "maxmemory-policy" => _engine.GetStats().EvictionPolicy,
                 "databases" => _settings.Databases.ToString(CultureInfo.InvariantCulture),
                 "bind" => _settings.Address.ToString(),
                 "port" => _settings.RespPort.ToString(CultureInfo.InvariantCulture),
@@ -78,10 +78,6 @@ internal sealed class NodeRuntimeConfig : IRuntimeConfig
             return null;
         }
     }
-
-    internal static string PolicyName(EvictionPolicy policy, EvictionScope scope) =>
-        policy == EvictionPolicy.None ? "noeviction"
-        : $"{(scope == EvictionScope.All ? "allkeys" : "volatile")}-{policy.ToString().ToLowerInvariant()}";
 
     internal static bool TryParsePolicy(string text, out EvictionPolicy policy, out EvictionScope scope)
     {

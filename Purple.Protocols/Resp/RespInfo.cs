@@ -68,9 +68,7 @@ internal static class RespInfo
                     .Append(inv, $"purple_gc_heap_bytes:{GC.GetTotalMemory(false)}\r\n")
                     .Append(inv, $"maxmemory:{stats.CapacityBytes}\r\n")
                     .Append(inv, $"maxmemory_human:{Human(stats.CapacityBytes)}\r\n")
-                    .Append(inv, $"maxmemory_policy:{RedisPolicyName(stats.EvictionPolicy, stats.EvictionScope)}\r\n")
-                    .Append(inv, $"purple_eviction_policy:{stats.EvictionPolicy}\r\n")
-                    .Append(inv, $"purple_eviction_scope:{stats.EvictionScope}\r\n")
+                    .Append(inv, $"maxmemory_policy:{stats.EvictionPolicy}\r\n")
                     .Append("mem_allocator:dotnet-gc\r\n");
                 break;
             case "persistence":
@@ -105,14 +103,6 @@ internal static class RespInfo
                 }
                 break;
         }
-    }
-
-    /// <summary>Redis's maxmemory-policy name for a policy and scope ("allkeys-lru", "volatile-lfu", "noeviction"…).</summary>
-    internal static string RedisPolicyName(string policy, string scope)
-    {
-        if (policy.Equals("None", StringComparison.OrdinalIgnoreCase)) return "noeviction";
-        string prefix = scope.Equals("All", StringComparison.OrdinalIgnoreCase) ? "allkeys" : "volatile";
-        return $"{prefix}-{policy.ToLowerInvariant()}";
     }
 
     internal static string Human(long bytes)
