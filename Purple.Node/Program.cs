@@ -9,6 +9,8 @@ public static class Program
     /// <summary>Exit codes a script can rely on.</summary>
     public const int ExitOk = 0, ExitStartupFailure = 1, ExitBadConfiguration = 2;
 
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     public static async Task<int> Main(string[] args)
     {
         if (args is ["--help"] or ["-h"])
@@ -37,6 +39,11 @@ public static class Program
             return ExitBadConfiguration;
         }
 
+        if (settings.InlineIo && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+        {
+            // Read by the socket engine when the first socket is created, which has not happened yet.
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        }
         await using var host = PurpleHost.Create(settings);
         try
         {
@@ -90,6 +97,7 @@ public static class Program
           --protected-mode yes|no   refuse non-loopback binds without a password (default yes)
           --proto-max-bulk-len SIZE largest RESP bulk string (default 512MB)
           --log-format text|json    log line format (default text)
+          --inline-io yes|no        run protocol code on socket I/O threads (default yes)
         Every option can also be set as PURPLE__<Name> (e.g. PURPLE__RespPort=6380) or in the JSON file.
         See purple.sample.json.
         """;

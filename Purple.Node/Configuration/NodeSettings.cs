@@ -18,4 +18,5 @@ public sealed record NodeSettings(
     int Shards,
     long ProtoMaxBulkLen,
     bool JsonLogs,
+    bool InlineIo,
     string? ConfigFile);

@@ -26,6 +26,7 @@ public static class OptionsLoader
         ["--proto-max-bulk-len"] = nameof(PurpleOptions.ProtoMaxBulkLen),
         ["--storage"] = nameof(PurpleOptions.Storage),
         ["--log-format"] = nameof(PurpleOptions.LogFormat),
+        ["--inline-io"] = nameof(PurpleOptions.InlineIo),
     };
 
     public const string EnvironmentPrefix = "PURPLE__";

@@ -88,9 +88,14 @@ public static class OptionsValidator
         {
             errors.Add($"--log-format '{o.LogFormat}' must be text or json.");
         }
+        bool inlineIo = o.InlineIo.Equals("yes", StringComparison.OrdinalIgnoreCase);
+        if (!inlineIo && !o.InlineIo.Equals("no", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"--inline-io '{o.InlineIo}' must be yes or no.");
+        }
         if (errors.Count > 0) return null;
         return new NodeSettings(address!, o.RespPort, o.MemcachedPort, o.HttpPort, o.GrpcPort, capacity, capacitySource,
-            eviction, scope, o.Databases, o.Shards, maxBulk, json, configFile);
+            eviction, scope, o.Databases, o.Shards, maxBulk, json, inlineIo, configFile);
     }
 
     private static void CheckPort(List<string> errors, string flag, int port)

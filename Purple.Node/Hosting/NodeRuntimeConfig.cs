@@ -72,7 +72,7 @@ internal sealed class NodeRuntimeConfig : IRuntimeConfig
                     _scope = scope;
                     break;
                 default:
-                    return "parameter can't be changed at run time; restart with the flag";
+                    return "can't set immutable config";
             }
             _engine.Reconfigure(_capacity, _policy, _scope);
             return null;

@@ -63,6 +63,7 @@ public sealed class PurpleHost : IAsyncDisposable
             // RESP frames may be as large as proto-max-bulk-len; the codec enforces the limits, so the
             // transport must not stop reading before a whole frame has arrived.
             o.MaxReadBufferSize = null;
+            o.UnsafePreferInlineScheduling = settings.InlineIo;
         });
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -80,7 +81,7 @@ public sealed class PurpleHost : IAsyncDisposable
                 k.Listen(EndPointFor(settings.Address, settings.HttpPort), l =>
                 {
                     _http = l;
-                    l.Protocols = HttpProtocols.Http1AndHttp2;
+                    l.Protocols = HttpProtocols.Http1;
                 });
             }
         });

@@ -32,13 +32,15 @@ public sealed class RespConnectionHandler : ConnectionHandler
         {
             while (!session.Closing)
             {
-                ReadResult read = await input.ReadAsync(connection.ConnectionClosed).ConfigureAwait(false);
+                // No cancellation token: registering one per read costs more than it buys; closing the
+                // connection (peer, CLIENT KILL or shutdown) completes the pending read anyway.
+                ReadResult read = await input.ReadAsync().ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = read.Buffer;
                 SequencePosition consumed = ProcessBatch(session, buffer, args, writer);
                 input.AdvanceTo(consumed, buffer.End);
                 if (output.UnflushedBytes > 0)
                 {
-                    FlushResult flushed = await output.FlushAsync(connection.ConnectionClosed).ConfigureAwait(false);
+                    FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
                     if (flushed.IsCompleted) break;
                 }
                 if (read.IsCompleted || read.IsCanceled) break;
@@ -70,6 +72,7 @@ public sealed class RespConnectionHandler : ConnectionHandler
     private SequencePosition ProcessBatch(RespSession session, ReadOnlySequence<byte> buffer, RespCommandArgs args, RespWriter writer)
     {
         SequencePosition consumed = buffer.Start;
+        session.LastInteraction = _server.Time.GetUtcNow();
         while (!session.Closing)
         {
             var status = RespRequestParser.TryParse(buffer.Slice(consumed), args, _server.Limits, out SequencePosition next, out string? error);
@@ -84,7 +87,6 @@ public sealed class RespConnectionHandler : ConnectionHandler
             }
             consumed = next;
             if (args.Count == 0) continue;
-            session.LastInteraction = _server.Time.GetUtcNow();
             session.Execute(args, writer);
         }
         return consumed;

@@ -19,7 +19,7 @@ public sealed class NodeFixture : IAsyncLifetime
 
     public static NodeSettings Settings(long capacity = 64L << 20, EvictionPolicy eviction = EvictionPolicy.Lru, EvictionScope scope = EvictionScope.Volatile) =>
         new(IPAddress.Loopback, PurpleHost.AnyFreePort, 0, PurpleHost.AnyFreePort, 0, capacity, "test", eviction, scope,
-            Databases: 16, Shards: 16, ProtoMaxBulkLen: 512L << 20, JsonLogs: false, ConfigFile: null);
+            Databases: 16, Shards: 16, ProtoMaxBulkLen: 512L << 20, JsonLogs: false, InlineIo: true, ConfigFile: null);
 
     public static async Task<PurpleHost> StartAsync(NodeSettings settings)
     {
