@@ -113,7 +113,7 @@ else
     say "dotnet test $name"
     timeout -k 30 "${TEST_TIMEOUT:-1200}" dotnet test "$proj" -c Release --no-build \
       --logger "trx;LogFileName=$name.trx" --results-directory "$RESULTS/$name" \
-      --blame-hang-timeout "${HANG_TIMEOUT:-10m}" >"$RESULTS/$name.log" 2>&1
+      --blame-hang-timeout "${HANG_TIMEOUT:-10m}" </dev/null >"$RESULTS/$name.log" 2>&1
     rc=$?
     grep -E '^(Passed!|Failed!)|Total tests|No test is available|Test Run Aborted' "$RESULTS/$name.log" | head -5
     if [ ! -s "$trx" ]; then
@@ -194,7 +194,7 @@ else
   JUNIT="$RESULTS/interop-pytest.xml"
   say "pytest tests/interop (redis-py $("$PY" -c 'import redis; print(redis.__version__)'))"
   timeout -k 10 "${INTEROP_TIMEOUT:-600}" "$PY" -m pytest tests/interop -q -p no:cacheprovider \
-    -o junit_family=xunit2 --junitxml="$JUNIT" 2>&1 | tee "$RESULTS/interop-pytest.log" | tail -40
+    -o junit_family=xunit2 --junitxml="$JUNIT" </dev/null 2>&1 | tee "$RESULTS/interop-pytest.log" | tail -40
   rc=${PIPESTATUS[0]}
   if [ ! -s "$JUNIT" ]; then
     fail_note "interop pytest exited $rc and wrote no JUnit XML"
@@ -205,7 +205,7 @@ else
   fi
 
   say "tests/interop/redis_cli.sh"
-  timeout -k 10 "${INTEROP_TIMEOUT:-600}" tests/interop/redis_cli.sh "$RESP_PORT" >"$RESULTS/redis-cli.log" 2>&1
+  timeout -k 10 "${INTEROP_TIMEOUT:-600}" tests/interop/redis_cli.sh "$RESP_PORT" </dev/null >"$RESULTS/redis-cli.log" 2>&1
   rc=$?
   grep -v '^PASS ' "$RESULTS/redis-cli.log"
   line=$(grep -E '^redis-cli: [0-9]+ passed, [0-9]+ failed$' "$RESULTS/redis-cli.log" | tail -1)

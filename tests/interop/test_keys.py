@@ -373,3 +373,45 @@ def test_flush_async_sync(r):
     r.set("a", "1")
     assert r.execute_command("FLUSHALL", "SYNC") is True
     assert r.dbsize() == 0
+
+
+def test_pexpire_options(r):
+    r.set("k", "v")
+    assert r.pexpire("k", 100000, nx=True) is True
+    assert r.pexpire("k", 200000, nx=True) is False
+    assert r.pexpire("k", 50000, gt=True) is False
+    assert r.pexpire("k", 200000, gt=True) is True
+    assert r.pexpire("k", 10000, lt=True) is True
+    assert 9000 <= r.pttl("k") <= 10000
+
+
+def test_expireat_options(r):
+    now = int(time.time())
+    r.set("k", "v")
+    assert r.expireat("k", now + 100, xx=True) is False
+    assert r.expireat("k", now + 100, nx=True) is True
+    assert r.pexpireat("k", (now + 50) * 1000, lt=True) is True
+    assert 48 <= r.ttl("k") <= 50
+
+
+def test_expire_on_set_key(r):
+    r.sadd("s", "a", "b")
+    assert r.expire("s", 100) is True
+    assert 98 <= r.ttl("s") <= 100
+    assert r.persist("s") is True
+
+
+def test_expired_key_gone_from_dbsize_after_access(r):
+    r.set("a", "1", px=50)
+    r.set("b", "1")
+    time.sleep(0.2)
+    assert r.exists("a") == 0
+    assert r.dbsize() == 1
+
+
+def test_ttl_rounds_like_redis(r):
+    # TTL rounds the remaining milliseconds to the nearest second.
+    r.set("k", "v", px=1900)
+    assert r.ttl("k") == 2
+    r.set("k", "v", px=1300)
+    assert r.ttl("k") == 1

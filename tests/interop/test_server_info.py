@@ -139,3 +139,24 @@ def test_dbsize_counts_all_types(r):
     r.sadd("s", "1", "2")
     r.incr("n")
     assert r.dbsize() == 3
+
+
+def test_config_set_databases_is_immutable(r):
+    with pytest.raises(redis.ResponseError) as e:
+        r.config_set("databases", "32")
+    assert str(e.value) == ("CONFIG SET failed (possibly related to argument 'databases') - "
+                            "can't set immutable config")
+    assert r.config_get("databases") == {"databases": "16"}
+
+
+def test_config_get_multiple(raw):
+    reply = raw.call("CONFIG", "GET", "maxmemory", "databases")
+    d = dict(zip(reply[0::2], reply[1::2]))
+    assert set(d) == {"maxmemory", "databases"}
+    assert d["databases"] == "16"
+
+
+def test_config_wrong_subcommand(raw):
+    from resp_client import RespError
+    with pytest.raises(RespError, match=r"^ERR unknown subcommand 'NOPE'. Try CONFIG HELP.$"):
+        raw.call("CONFIG", "NOPE")
