@@ -3,7 +3,7 @@
 #
 #  1. installs what the tests need from Debian (redis-server, redis-tools, python3-redis,
 #     python3-pytest) when missing; a tool still missing afterwards is a failure, never a skip;
-#  2. dotnet build -c Release Purple.sln, then dotnet test of every tests/*/*.csproj
+#  2. dotnet build -c Release Purple.sln, then dotnet test of every tests/*/*.Tests.csproj
 #     (Release, --no-build, TRX logger) into $RESULTS_DIR;
 #  3. starts the built purple-node on free loopback ports, waits for /healthz, runs the
 #     redis-py interop suite (tests/interop, pytest --junitxml) and tests/interop/redis_cli.sh,
@@ -99,7 +99,7 @@ if ! dotnet build -c Release Purple.sln -nodeReuse:false >"$RESULTS/build.log" 2
 fi
 
 TEST_PROJECTS=()
-while IFS= read -r p; do TEST_PROJECTS+=("$p"); done < <(find tests -mindepth 2 -maxdepth 2 -name '*.csproj' | sort)
+while IFS= read -r p; do TEST_PROJECTS+=("$p"); done < <(find tests -mindepth 2 -maxdepth 2 -name '*.Tests.csproj' | sort)  # IsTestProject (Directory.Build.props)
 
 if [ "${SKIP_DOTNET_TESTS:-0}" = 1 ]; then
   say "SKIP_DOTNET_TESTS=1: not running ${#TEST_PROJECTS[@]} .NET test projects"
