@@ -26,8 +26,10 @@
 #   PURPLE_ARGS  extra flags for the default purple-node command (e.g. "--eviction none")
 #   BUILD=1      (0: don't build; default 0 when PURPLE_CMD is set)
 #   REDIS_SERVER=redis-server   TIMEOUT=120 (s per benchmark run)   READY_TIMEOUT=60
-#   lib.sh's QUIET_MAX QUIET_WAIT OTHER_MAX RETRIES: runs wait for an idle machine and are
-#   retried when other processes used more than OTHER_MAX % of a core.
+#   lib.sh's QUIET_MAX QUIET_WAIT OTHER_MAX RETRIES: runs wait for an idle machine (here at most
+#   QUIET_WAIT=60 s) and are retried (RETRIES=2) when other processes used more than OTHER_MAX
+#   (20) % of a core. DEADLINE=2400: past that many seconds the remaining runs neither wait
+#   nor retry, so the whole script stays bounded even on a busy machine.
 set -euo pipefail
 DIR=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$DIR/.." && pwd)
 OUTDIR=${1:-$DIR/out/resp-$(date +%Y%m%d-%H%M%S)}; mkdir -p "$OUTDIR"; OUTDIR=$(cd "$OUTDIR" && pwd)
@@ -36,6 +38,7 @@ CLIENTS=${CLIENTS:-50} DSIZE=${DSIZE:-64} KEYSPACE=${KEYSPACE:-100000} THREADS=$
 N_P1=${N_P1:-200000} N_PIPE=${N_PIPE:-2000000} MEM=${MEM:-1} MEM_KEYS=${MEM_KEYS:-1000000}
 REDIS_SERVER=${REDIS_SERVER:-redis-server} READY_TIMEOUT=${READY_TIMEOUT:-60}
 export CLIENTS DSIZE KEYSPACE THREADS N_P1 N_PIPE TIMEOUT=${TIMEOUT:-120}
+export QUIET_WAIT=${QUIET_WAIT:-60} RETRIES=${RETRIES:-2}; DEADLINE=${DEADLINE:-2400}
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 for t in redis-benchmark redis-cli "$REDIS_SERVER" ss timeout /usr/bin/time; do
   command -v "$t" >/dev/null || { echo "missing tool: $t (apt-get install redis-server redis-tools time iproute2)" >&2; exit 1; }
@@ -132,6 +135,10 @@ HEADER=1 TESTS=" " PIPES=1 "$DIR/resp-load.sh" "$A_PORT" header >"$CSV"   # head
 for r in $(seq "$REPS"); do
   echo "== round $r/$REPS" >&2
   for P in $PIPES; do for t in $TESTS; do
+    if [ $SECONDS -ge "$DEADLINE" ] && [ "$RETRIES" != 0 ]; then
+      echo "WARN: past DEADLINE=${DEADLINE}s: remaining runs neither wait for quiet nor retry" >&2
+      export RETRIES=0 QUIET_WAIT=0
+    fi
     for s in "$A:$A_PORT:$A_PID" "$B:$B_PORT:$B_PID"; do
       IFS=: read -r label port pid <<<"$s"
       HEADER=0 PIPES=$P TESTS=$t SERVER_PID=$pid "$DIR/resp-load.sh" "$port" "$label" >>"$CSV"
