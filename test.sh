@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# ./test.sh — runs every test of Purple and ends with ONE line: `N passed, N failed`.
+#
+#  1. installs what the tests need from Debian (redis-server, redis-tools, python3-redis,
+#     python3-pytest) when missing; a tool still missing afterwards is a failure, never a skip;
+#  2. dotnet build -c Release Purple.sln, then dotnet test of every tests/*/*.Tests.csproj
+#     (Release, --no-build, TRX logger) into $RESULTS_DIR;
+#  3. starts the built purple-node on free loopback ports, waits for /healthz, runs the
+#     redis-py interop suite (tests/interop, pytest --junitxml) and tests/interop/redis_cli.sh,
+#     then stops the server (SIGTERM, then SIGKILL; also on any exit);
+#  4. counts the real results (TRX + JUnit XML + redis-cli checks); a test project whose run
+#     crashed or left no TRX, a failed build, or a server that did not come up counts as failed.
+# Exit status: 0 only when nothing failed.
+#
+# env: RESULTS_DIR (default artifacts/test-results), SKIP_DOTNET_TESTS=1 (interop only),
+#      READY_TIMEOUT=60, TEST_TIMEOUT=1200 (s per dotnet test project), INTEROP_TIMEOUT=600,
+#      PURPLE_BIN (server binary; default Purple.Node/bin/Release/net10.0/purple-node)
+set -uo pipefail
+cd "$(dirname "$0")" || exit 1
+ROOT=$PWD
+RESULTS=${RESULTS_DIR:-$ROOT/artifacts/test-results}
+PY=/usr/bin/python3            # Debian's python: it sees Debian's python3-redis / python3-pytest
+PURPLE_BIN=${PURPLE_BIN:-$ROOT/Purple.Node/bin/Release/net10.0/purple-node}
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+rm -rf "$RESULTS"; mkdir -p "$RESULTS"
+RESULT_FILES=()      # TRX / JUnit files whose counts are summed at the end
+EXTRA_FAILED=0       # failures that no result file records (crashes, missing files, build)
+EXTRA_PASSED=0       # redis-cli checks
+NOTES=()
+SERVER_PID=""
+T0=$SECONDS
+
+say() { echo "== [$((SECONDS - T0))s] $*"; }
+fail_note() { EXTRA_FAILED=$((EXTRA_FAILED + ${2:-1})); NOTES+=("$1"); echo "!! $1" >&2; }
+
+stop_server() {
+  [ -n "$SERVER_PID" ] || return 0
+  if kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "!! purple-node did not stop within 10 s of SIGTERM; sending SIGKILL" >&2
+      kill -KILL "$SERVER_PID" 2>/dev/null
+    fi
+  fi
+  wait "$SERVER_PID" 2>/dev/null
+  SERVER_PID=""
+}
+trap 'stop_server' EXIT
+trap 'echo "!! interrupted" >&2; exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------
+# 1. Tools
+# ---------------------------------------------------------------------------------------
+APT_PACKAGES=(redis-server redis-tools python3-redis python3-pytest)
+pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+tools_ok() {
+  local ok=0 t
+  for t in redis-server redis-cli redis-benchmark dotnet "$PY"; do
+    command -v "$t" >/dev/null 2>&1 || { echo "!! missing tool: $t" >&2; ok=1; }
+  done
+  "$PY" -c 'import redis, pytest' 2>/dev/null || { echo "!! $PY cannot import redis and pytest" >&2; ok=1; }
+  return $ok
+}
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do pkg_installed "$p" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  SUDO=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO=(sudo -n); else
+      echo "!! not root and no sudo: cannot install ${missing[*]}" >&2; fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$RESULTS/apt.log" 2>&1 ||
+    echo "!! apt-get update failed (see $RESULTS/apt.log)" >&2
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >>"$RESULTS/apt.log" 2>&1 || { echo "!! apt-get install failed:" >&2; tail -20 "$RESULTS/apt.log" >&2; }
+fi
+if ! tools_ok; then
+  echo "!! FATAL: the tools the tests need are missing (see above); refusing to skip them." >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+say "tools: $(redis-server --version | cut -d' ' -f1-3), $("$PY" -c 'import redis, pytest; print("redis-py", redis.__version__, "pytest", pytest.__version__)'), dotnet $(dotnet --version)"
+
+# ---------------------------------------------------------------------------------------
+# 2. Build and .NET tests
+# ---------------------------------------------------------------------------------------
+say "dotnet build -c Release Purple.sln"
+BUILD_OK=1
+if ! dotnet build -c Release Purple.sln -nodeReuse:false >"$RESULTS/build.log" 2>&1; then
+  BUILD_OK=0
+  grep -E ': (error|warning) ' "$RESULTS/build.log" | sort -u | head -40 >&2
+  tail -5 "$RESULTS/build.log" >&2
+  fail_note "build failed (log: $RESULTS/build.log)"
+fi
+
+TEST_PROJECTS=()
+while IFS= read -r p; do TEST_PROJECTS+=("$p"); done < <(find tests -mindepth 2 -maxdepth 2 -name '*.Tests.csproj' | sort)  # IsTestProject (Directory.Build.props)
+
+if [ "${SKIP_DOTNET_TESTS:-0}" = 1 ]; then
+  say "SKIP_DOTNET_TESTS=1: not running ${#TEST_PROJECTS[@]} .NET test projects"
+else
+  for proj in "${TEST_PROJECTS[@]}"; do
+    name=$(basename "$proj" .csproj)
+    trx="$RESULTS/$name/$name.trx"
+    if [ "$BUILD_OK" = 0 ]; then
+      fail_note "$name: not run (build failed)"; continue
+    fi
+    say "dotnet test $name"
+    timeout -k 30 "${TEST_TIMEOUT:-1200}" dotnet test "$proj" -c Release --no-build \
+      --logger "trx;LogFileName=$name.trx" --results-directory "$RESULTS/$name" \
+      --blame-hang-timeout "${HANG_TIMEOUT:-10m}" </dev/null >"$RESULTS/$name.log" 2>&1
+    rc=$?
+    grep -E '^(Passed!|Failed!)|Total tests|No test is available|Test Run Aborted' "$RESULTS/$name.log" | head -5
+    if [ ! -s "$trx" ]; then
+      tail -30 "$RESULTS/$name.log" >&2
+      fail_note "$name: dotnet test exited $rc and wrote no TRX (log: $RESULTS/$name.log)"
+      continue
+    fi
+    RESULT_FILES+=("$trx")
+    read -r _p f < <("$PY" tests/tools/count_results.py "$trx" 2>/dev/null)
+    if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+      tail -30 "$RESULTS/$name.log" >&2
+      fail_note "$name: dotnet test exited $rc but its TRX records no failure (crash or timeout)"
+    elif [ "$rc" -ne 0 ]; then
+      grep -E '^\s+Failed ' "$RESULTS/$name.log" | head -20 >&2
+    fi
+  done
+fi
+
+# ---------------------------------------------------------------------------------------
+# 3. Interop: a real purple-node, redis-py and redis-cli
+# ---------------------------------------------------------------------------------------
+free_ports() {  # free_ports N -> N distinct free TCP ports on 127.0.0.1
+  "$PY" - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+for s in socks:
+    s.close()
+EOF
+}
+
+http_ok() {  # http_ok URL -> 0 when it answers 200
+  "$PY" - "$1" <<'EOF' 2>/dev/null
+import sys, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
+        sys.exit(0 if r.status == 200 else 1)
+except Exception:
+    sys.exit(1)
+EOF
+}
+
+start_server() {
+  read -r RESP_PORT MC_PORT HTTP_PORT GRPC_PORT < <(free_ports 4)
+  SERVER_LOG="$RESULTS/purple-node.log"
+  say "starting purple-node: RESP :$RESP_PORT, memcached :$MC_PORT, HTTP :$HTTP_PORT, gRPC :$GRPC_PORT"
+  "$PURPLE_BIN" --host 127.0.0.1 --resp-port "$RESP_PORT" --memcached-port "$MC_PORT" \
+    --http-port "$HTTP_PORT" --grpc-port "$GRPC_PORT" </dev/null >"$SERVER_LOG" 2>&1 &
+  SERVER_PID=$!
+  local deadline=$((SECONDS + ${READY_TIMEOUT:-60}))
+  while [ $SECONDS -lt $deadline ]; do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      wait "$SERVER_PID"; echo "!! purple-node exited early (rc=$?); its log:" >&2
+      cat "$SERVER_LOG" >&2; SERVER_PID=""; return 1
+    fi
+    http_ok "http://127.0.0.1:$HTTP_PORT/healthz" && { say "purple-node ready (pid $SERVER_PID)"; return 0; }
+    sleep 0.25
+  done
+  echo "!! purple-node did not answer /healthz within ${READY_TIMEOUT:-60} s; its log:" >&2
+  cat "$SERVER_LOG" >&2
+  return 1
+}
+
+if [ "$BUILD_OK" = 0 ]; then
+  fail_note "interop: not run (build failed)" 2
+elif [ ! -x "$PURPLE_BIN" ]; then
+  fail_note "interop: server binary $PURPLE_BIN not built" 2
+elif ! start_server; then
+  stop_server
+  fail_note "interop: purple-node did not become ready" 2
+else
+  export PURPLE_HOST=127.0.0.1 PURPLE_RESP_PORT=$RESP_PORT PURPLE_HTTP_PORT=$HTTP_PORT \
+    PURPLE_MEMCACHED_PORT=$MC_PORT PURPLE_GRPC_PORT=$GRPC_PORT PURPLE_TARGET=purple
+  JUNIT="$RESULTS/interop-pytest.xml"
+  say "pytest tests/interop (redis-py $("$PY" -c 'import redis; print(redis.__version__)'))"
+  timeout -k 10 "${INTEROP_TIMEOUT:-600}" "$PY" -m pytest tests/interop -q -p no:cacheprovider \
+    -o junit_family=xunit2 --junitxml="$JUNIT" </dev/null 2>&1 | tee "$RESULTS/interop-pytest.log" | tail -40
+  rc=${PIPESTATUS[0]}
+  if [ ! -s "$JUNIT" ]; then
+    fail_note "interop pytest exited $rc and wrote no JUnit XML"
+  else
+    RESULT_FILES+=("$JUNIT")
+    read -r _p f < <("$PY" tests/tools/count_results.py "$JUNIT" 2>/dev/null)
+    if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then fail_note "interop pytest exited $rc with no failed test recorded"; fi
+  fi
+
+  say "tests/interop/redis_cli.sh"
+  timeout -k 10 "${INTEROP_TIMEOUT:-600}" tests/interop/redis_cli.sh "$RESP_PORT" </dev/null >"$RESULTS/redis-cli.log" 2>&1
+  rc=$?
+  grep -v '^PASS ' "$RESULTS/redis-cli.log"
+  line=$(grep -E '^redis-cli: [0-9]+ passed, [0-9]+ failed$' "$RESULTS/redis-cli.log" | tail -1)
+  if [ -z "$line" ]; then
+    fail_note "redis-cli checks exited $rc without a summary line"
+  else
+    read -r cp cf < <(sed -E 's/^redis-cli: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/' <<<"$line")
+    EXTRA_PASSED=$((EXTRA_PASSED + cp)); EXTRA_FAILED=$((EXTRA_FAILED + cf))
+    if [ "$rc" -ne 0 ] && [ "$cf" -eq 0 ]; then fail_note "redis-cli checks exited $rc with no failed check"; fi
+  fi
+
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    fail_note "purple-node died during the interop tests (log: $SERVER_LOG)"; tail -50 "$SERVER_LOG" >&2
+  fi
+  stop_server
+fi
+
+# ---------------------------------------------------------------------------------------
+# 4. Count
+# ---------------------------------------------------------------------------------------
+[ "${CI:-}" = true ] && dotnet build-server shutdown >/dev/null 2>&1
+say "results (${RESULTS#"$ROOT"/}):"
+if [ ${#RESULT_FILES[@]} -gt 0 ]; then
+  read -r P F < <("$PY" tests/tools/count_results.py "${RESULT_FILES[@]}")
+else
+  P=0 F=0
+fi
+[ "$EXTRA_PASSED" -gt 0 ] && echo "  redis-cli checks: $EXTRA_PASSED passed"
+for n in "${NOTES[@]}"; do echo "  FAILED: $n"; done
+P=$((P + EXTRA_PASSED)); F=$((F + EXTRA_FAILED))
+[ "$P" -eq 0 ] && [ "$F" -eq 0 ] && { echo "  FAILED: no test ran at all"; F=1; }
+say "done in $((SECONDS - T0)) s"
+echo "$P passed, $F failed"
+[ "$F" -eq 0 ]
