@@ -27,7 +27,9 @@ def test_info_clients(r, client_factory):
 
 def test_info_memory(r):
     info = r.info("memory")
-    assert isinstance(info["used_memory"], int) and info["used_memory"] > 0
+    # Redis counts its own baseline too; Purple's used_memory is the accounted data that maxmemory
+    # limits (docs/engine.md), so an empty server may report 0. Both must grow with data.
+    assert isinstance(info["used_memory"], int) and info["used_memory"] >= 0
     assert "maxmemory" in info
     assert "maxmemory_policy" in info
     r.set("big", "x" * 1_000_000)
