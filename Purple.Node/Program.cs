@@ -51,19 +51,27 @@ public static class Program
         }
         catch (IOException ex)
         {
-            // Kestrel reports a taken port as an IOException whose message names the address.
-            await Console.Error.WriteLineAsync($"purple: cannot listen: {ex.Message}. Stop whatever uses the port, or choose another with --resp-port/--http-port.").ConfigureAwait(false);
-            return ExitStartupFailure;
-        }
-        catch (SocketException ex)
-        {
-            await Console.Error.WriteLineAsync($"purple: cannot listen on {settings.Address}: {ex.Message}.").ConfigureAwait(false);
+            // Kestrel reports a taken port as an IOException; name the listener and the flag to change.
+            await Console.Error.WriteLineAsync($"purple: cannot listen: {DescribeBindFailure(settings, ex)}").ConfigureAwait(false);
             return ExitStartupFailure;
         }
         LogStartup(host);
         await host.WaitForShutdownAsync().ConfigureAwait(false);
         host.Logger.LogInformation("Purple stopped");
         return ExitOk;
+    }
+
+    private static string DescribeBindFailure(NodeSettings s, IOException ex)
+    {
+        string reason = (ex.InnerException?.Message ?? ex.Message).TrimEnd('.').ToLowerInvariant();
+        foreach (var (name, flag, port) in new[] { ("RESP", "--resp-port", s.RespPort), ("HTTP", "--http-port", s.HttpPort) })
+        {
+            if (port > 0 && ex.Message.Contains($":{port}", StringComparison.Ordinal))
+            {
+                return $"{s.Address}:{port} ({name}): {reason}. Stop whatever uses the port, or choose another with {flag}.";
+            }
+        }
+        return $"{ex.Message} Stop whatever uses the port, or choose other ports.";
     }
 
     private static void LogStartup(PurpleHost host)

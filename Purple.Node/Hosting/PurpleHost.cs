@@ -43,6 +43,8 @@ public sealed class PurpleHost : IAsyncDisposable
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // A failed start is reported once, by Program, with what to change; not as a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 
         Engine = new PurpleEngine(new EngineOptions
         {
