@@ -51,6 +51,7 @@ public sealed class PurpleHost : IAsyncDisposable
             Eviction = settings.Eviction,
             Scope = settings.Scope,
             Shards = settings.Shards,
+            ActiveDefrag = settings.ActiveDefrag,
         });
         var info = new NodeServerInfo(TimeProvider.System, settings.ConfigFile);
         var resp = new RespServerContext(Engine, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
