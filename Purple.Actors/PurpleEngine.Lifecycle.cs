@@ -6,6 +6,7 @@ public sealed partial class PurpleEngine
 {
     private readonly ShardSupervisor[] _supervisors;
     private Timer? _ticker;
+    private ActiveDefrag? _defrag;
     private int _started;
 
     /// <summary>Starts the per-shard supervisors (active expiry, weak pruning, background eviction). Idempotent.</summary>
@@ -21,6 +22,7 @@ public sealed partial class PurpleEngine
         // is decided by options.Time inside each cycle (so a fake clock still drives expiry in tests).
         var period = TimeSpan.FromMilliseconds(1000.0 / _activeExpiryHz);
         _ticker = new Timer(_ => PostTick(), null, period, period);
+        if (_activeDefrag) _defrag = new ActiveDefrag();
     }
 
     private void PostTick()
@@ -37,6 +39,7 @@ public sealed partial class PurpleEngine
     public async ValueTask DisposeAsync()
     {
         if (_ticker is not null) await _ticker.DisposeAsync().ConfigureAwait(false);
+        if (_defrag is not null) await _defrag.DisposeAsync().ConfigureAwait(false);
         foreach (var supervisor in _supervisors)
         {
             if (supervisor is not null) await supervisor.StopAsync().ConfigureAwait(false);

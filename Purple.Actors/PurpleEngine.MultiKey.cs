@@ -110,9 +110,8 @@ public sealed partial class PurpleEngine
             // Move the entry object itself: value, TTL, metadata and access history go with it.
             source.Remove(sourceSpace!, entry);
             entry.Key = c.Destination;
-            entry.Hash = targetHash;
             entry.Cas = NextCas();
-            target.Insert(targetSpace, entry);
+            target.Insert(targetSpace, entry, targetHash);
             return ExecResult.Int(1);
         }
         finally

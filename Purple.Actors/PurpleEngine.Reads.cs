@@ -38,7 +38,7 @@ public sealed partial class PurpleEngine
                 shard.CountLookup(entry);
                 if (entry is null) continue;
                 shard.Touch(entry, now);
-                values[i] = entry.Value as byte[];
+                values[i] = entry.IsString ? entry.StringValue : null;
             }
         }
         finally

@@ -19,6 +19,7 @@ public sealed partial class PurpleEngine : IDataStore, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly long _epochMs;
     private readonly int _activeExpiryHz;
+    private readonly bool _activeDefrag;
     private EvictionSettings _settings;
     private long _cas;
 
@@ -34,6 +35,7 @@ public sealed partial class PurpleEngine : IDataStore, IAsyncDisposable
         _time = options.Time;
         _epochMs = Now();
         _activeExpiryHz = options.ActiveExpiryHz;
+        _activeDefrag = options.ActiveDefrag;
         _settings = new EvictionSettings(options.CapacityBytes, options.Eviction, options.Scope);
         _shards = new Shard[options.Shards];
         for (int i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, options.Databases, this);

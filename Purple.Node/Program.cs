@@ -106,6 +106,7 @@ public static class Program
           --proto-max-bulk-len SIZE largest RESP bulk string (default 512MB)
           --log-format text|json    log line format (default text)
           --inline-io yes|no        run protocol code on socket I/O threads (default yes)
+          --active-defrag yes|no    compact the GC heap when idle after a load (default yes)
         Every option can also be set as PURPLE__<Name> (e.g. PURPLE__RespPort=6380) or in the JSON file.
         See purple.sample.json.
         """;

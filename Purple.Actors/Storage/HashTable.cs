@@ -24,17 +24,17 @@ internal sealed class HashTable
         HashNode? node = _buckets[hash & (uint)(_buckets.Length - 1)];
         while (node is not null)
         {
-            if (node.Hash == hash && key.SequenceEqual(node.Key)) return node;
+            if (key.SequenceEqual(node.Key)) return node;
             node = node.Next;
         }
         return null;
     }
 
-    /// <summary>Adds a node whose key is known to be absent.</summary>
-    public void Add(HashNode node)
+    /// <summary>Adds a node whose key is known to be absent; <paramref name="hash"/> is its <see cref="HashNode.BucketHash(ReadOnlySpan{byte})"/>.</summary>
+    public void Add(HashNode node, uint hash)
     {
         if (Count >= _buckets.Length) Resize(_buckets.Length * 2);
-        ref HashNode? head = ref _buckets[node.Hash & (uint)(_buckets.Length - 1)];
+        ref HashNode? head = ref _buckets[hash & (uint)(_buckets.Length - 1)];
         node.Next = head;
         head = node;
         Count++;
@@ -42,7 +42,7 @@ internal sealed class HashTable
 
     public bool Remove(HashNode node)
     {
-        ref HashNode? link = ref _buckets[node.Hash & (uint)(_buckets.Length - 1)];
+        ref HashNode? link = ref _buckets[HashNode.BucketHash(node.Key) & (uint)(_buckets.Length - 1)];
         while (link is not null)
         {
             if (ReferenceEquals(link, node))
@@ -76,7 +76,7 @@ internal sealed class HashTable
             while (node is not null)
             {
                 var next = node.Next;
-                ref HashNode? slot = ref fresh[node.Hash & mask];
+                ref HashNode? slot = ref fresh[HashNode.BucketHash(node.Key) & mask];
                 node.Next = slot;
                 slot = node;
                 node = next;

@@ -60,7 +60,7 @@ internal sealed class WeakNode : HashNode
 {
     public readonly WeakReference<Entry> Target;
 
-    public WeakNode(Entry entry) : base(entry.Key, entry.Hash)
+    public WeakNode(Entry entry) : base(entry.Key)
     {
         Target = new WeakReference<Entry>(entry);
     }

@@ -22,7 +22,7 @@ internal sealed class MemberSet
     {
         uint hash = HashNode.BucketHash(KeyHash.Hash64(member));
         if (_table.Find(member, hash) is not null) return false;
-        _table.Add(new HashNode(member, hash));
+        _table.Add(new HashNode(member), hash);
         MemberBytes += member.Length;
         return true;
     }

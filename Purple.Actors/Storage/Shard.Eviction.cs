@@ -67,7 +67,7 @@ internal sealed partial class Shard
         {
             var space = _keyspaces[candidate.Db];
             var entry = candidate.Entry;
-            if (space is null || !ReferenceEquals(space.Table.Find(entry.Key, entry.Hash), entry)) return false;
+            if (space is null || !ReferenceEquals(space.Table.Find(entry.Key, HashNode.BucketHash(entry.Key)), entry)) return false;
             if (entry.IsExpired(now))
             {
                 Expire(space, entry);

@@ -15,7 +15,7 @@ internal sealed partial class Shard
             var fresh = new MemberSet();
             foreach (var member in c.Members) fresh.Add(member);
             if (fresh.Count == 0) return ExecResult.Int(0);
-            Insert(space, NewEntry(c.Key, hash, fresh, now));
+            Insert(space, NewEntry(c.Key, fresh, now), hash);
             return ExecResult.Int(fresh.Count);
         }
         if (entry.Value is not MemberSet set) return WrongType;

@@ -41,20 +41,17 @@ internal sealed partial class Shard
         Entry entry;
         if (existing is null)
         {
-            entry = NewEntry(c.Key, hash, c.Value, now);
+            entry = NewEntry(c.Key, c.Value, now);
             entry.ExpiresAt = expiresAt;
-            entry.ClientFlags = c.ClientFlags;
-            entry.ContentType = c.ContentType;
-            Insert(space, entry);
+            entry.SetString(c.Value, c.ClientFlags, c.ContentType);
+            Insert(space, entry, hash);
         }
         else
         {
             entry = existing;
             long before = MemoryCost.Of(entry);
-            entry.Value = c.Value;
+            entry.SetString(c.Value, c.ClientFlags, c.ContentType);
             entry.ExpiresAt = expiresAt;
-            entry.ClientFlags = c.ClientFlags;
-            entry.ContentType = c.ContentType;
             entry.Cas = _engine.NextCas();
             Touch(entry, now);
             UsedBytes += MemoryCost.Of(entry) - before;
@@ -170,12 +167,12 @@ internal sealed partial class Shard
     {
         if (entry is null)
         {
-            entry = NewEntry(key, hash, value, now);
-            Insert(space, entry);
+            entry = NewEntry(key, value, now);
+            Insert(space, entry, hash);
             return entry;
         }
         long before = MemoryCost.Of(entry);
-        entry.Value = value;
+        entry.ReplaceBytes(value);
         entry.Cas = _engine.NextCas();
         Touch(entry, now);
         UsedBytes += MemoryCost.Of(entry) - before;

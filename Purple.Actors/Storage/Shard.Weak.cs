@@ -8,8 +8,9 @@ internal sealed partial class Shard
     {
         Remove(space, entry);
         var weak = space.Weak ??= new HashTable();
-        if (weak.Find(entry.Key, entry.Hash) is { } stale) weak.Remove(stale);
-        weak.Add(new WeakNode(entry));
+        uint hash = HashNode.BucketHash(entry.Key);
+        if (weak.Find(entry.Key, hash) is { } stale) weak.Remove(stale);
+        weak.Add(new WeakNode(entry), hash);
     }
 
     private Entry? Resurrect(Keyspace space, ReadOnlySpan<byte> key, uint hash, long now)
@@ -24,7 +25,7 @@ internal sealed partial class Shard
             ExpiredKeys++;
             return null;
         }
-        Insert(space, entry);
+        Insert(space, entry, hash);
         return entry;
     }
 

@@ -68,15 +68,15 @@ internal sealed partial class Shard
         return null;
     }
 
-    public Entry NewEntry(byte[] key, uint hash, object value, long now) => new(key, hash, value)
+    public Entry NewEntry(byte[] key, object value, long now) => new(key, value)
     {
         Cas = _engine.NextCas(),
         Access = _engine.Settings.Policy == EvictionPolicy.Lfu ? LfuCounter.Initial(now) : _engine.LruClock(now),
     };
 
-    public void Insert(Keyspace space, Entry entry)
+    public void Insert(Keyspace space, Entry entry, uint hash)
     {
-        space.Table.Add(entry);
+        space.Table.Add(entry, hash);
         space.TrackExpiry(entry);
         UsedBytes += MemoryCost.Of(entry);
     }

@@ -19,4 +19,5 @@ public sealed record NodeSettings(
     long ProtoMaxBulkLen,
     bool JsonLogs,
     bool InlineIo,
-    string? ConfigFile);
+    string? ConfigFile,
+    bool ActiveDefrag = true);

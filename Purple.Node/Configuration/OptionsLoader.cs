@@ -27,6 +27,7 @@ public static class OptionsLoader
         ["--storage"] = nameof(PurpleOptions.Storage),
         ["--log-format"] = nameof(PurpleOptions.LogFormat),
         ["--inline-io"] = nameof(PurpleOptions.InlineIo),
+        ["--active-defrag"] = nameof(PurpleOptions.ActiveDefrag),
     };
 
     public const string EnvironmentPrefix = "PURPLE__";

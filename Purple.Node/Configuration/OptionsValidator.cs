@@ -93,9 +93,14 @@ public static class OptionsValidator
         {
             errors.Add($"--inline-io '{o.InlineIo}' must be yes or no.");
         }
+        bool activeDefrag = o.ActiveDefrag.Equals("yes", StringComparison.OrdinalIgnoreCase);
+        if (!activeDefrag && !o.ActiveDefrag.Equals("no", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"--active-defrag '{o.ActiveDefrag}' must be yes or no.");
+        }
         if (errors.Count > 0) return null;
         return new NodeSettings(address!, o.RespPort, o.MemcachedPort, o.HttpPort, o.GrpcPort, capacity, capacitySource,
-            eviction, scope, o.Databases, o.Shards, maxBulk, json, inlineIo, configFile);
+            eviction, scope, o.Databases, o.Shards, maxBulk, json, inlineIo, configFile, activeDefrag);
     }
 
     private static void CheckPort(List<string> errors, string flag, int port)

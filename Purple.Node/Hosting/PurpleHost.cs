@@ -53,6 +53,7 @@ public sealed class PurpleHost : IAsyncDisposable
             Eviction = settings.Eviction,
             Scope = settings.Scope,
             Shards = settings.Shards,
+            ActiveDefrag = settings.ActiveDefrag,
         });
         var info = new NodeServerInfo(TimeProvider.System, settings.ConfigFile);
         var resp = new RespServerContext(Engine, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
@@ -62,9 +63,9 @@ public sealed class PurpleHost : IAsyncDisposable
 
         builder.WebHost.UseSockets(o =>
         {
-            // RESP frames may be as large as proto-max-bulk-len; the codec enforces the limits, so the
-            // transport must not stop reading before a whole frame has arrived.
-            o.MaxReadBufferSize = null;
+            // Bounded so a pipelining client cannot park its whole stream in memory; a frame larger than
+            // this moves to the handler's spill buffer, so the transport never waits on an incomplete frame.
+            o.MaxReadBufferSize = RespConnectionHandler.TransportReadBufferBytes;
             o.UnsafePreferInlineScheduling = settings.InlineIo;
         });
         builder.WebHost.ConfigureKestrel(k =>

@@ -60,12 +60,16 @@ internal static class RespInfo
             case "memory":
                 var stats = server.Store.GetStats();
                 long rss = Process.GetCurrentProcess().WorkingSet64;
+                var gc = GC.GetGCMemoryInfo();
                 text.Append("# Memory\r\n")
                     .Append(inv, $"used_memory:{stats.UsedBytes}\r\n")
                     .Append(inv, $"used_memory_human:{Human(stats.UsedBytes)}\r\n")
                     .Append(inv, $"used_memory_rss:{rss}\r\n")
                     .Append(inv, $"used_memory_rss_human:{Human(rss)}\r\n")
                     .Append(inv, $"purple_gc_heap_bytes:{GC.GetTotalMemory(false)}\r\n")
+                    // As of the last collection: what the GC holds beyond live objects (docs/performance.md, "Memory").
+                    .Append(inv, $"purple_gc_fragmented_bytes:{gc.FragmentedBytes}\r\n")
+                    .Append(inv, $"purple_gc_committed_bytes:{gc.TotalCommittedBytes}\r\n")
                     .Append(inv, $"maxmemory:{stats.CapacityBytes}\r\n")
                     .Append(inv, $"maxmemory_human:{Human(stats.CapacityBytes)}\r\n")
                     .Append(inv, $"maxmemory_policy:{stats.EvictionPolicy}\r\n")

@@ -75,7 +75,8 @@ public class MemoryAccountingTests
             {
                 long value;
                 if (e.TryGet(db, key, out var item) == ReadStatus.Found)
-                    value = item.Value.Length + (item.ContentType?.Length ?? 0) * 2L;
+                    value = item.Value.Length + (item.ContentType?.Length ?? 0) * 2L
+                        + (item.ClientFlags != 0 || item.ContentType is not null ? MemoryCost.FlaggedStringOverhead : 0);
                 else
                 {
                     Assert.Equal(ReadStatus.Found, e.SetMembers(db, key, out var members));

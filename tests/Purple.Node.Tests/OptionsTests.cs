@@ -26,6 +26,13 @@ public class OptionsTests
         Assert.Equal(EightGb / 2, s.CapacityBytes);
         Assert.Contains("50", s.CapacitySource, StringComparison.Ordinal);
         Assert.Equal(EvictionScope.Volatile, s.Scope);
+        Assert.True(s.ActiveDefrag);
+    }
+
+    [Fact]
+    public void Active_defrag_can_be_switched_off()
+    {
+        Assert.False(Validate(["--active-defrag", "no"], out _)!.ActiveDefrag);
     }
 
     [Fact]
@@ -56,6 +63,7 @@ public class OptionsTests
     [InlineData("--shards", "3", "--shards 3 must be a power of two")]
     [InlineData("--host", "not-an-ip", "--host 'not-an-ip' is not an IP address")]
     [InlineData("--storage", "sqlite", "--storage 'sqlite' is not available")]
+    [InlineData("--active-defrag", "maybe", "--active-defrag 'maybe' must be yes or no")]
     public void Invalid_values_are_reported_with_what_to_fix(string flag, string value, string expected)
     {
         var s = Validate([flag, value], out var errors);

@@ -153,4 +153,26 @@ public class RespOverTcpTests : IClassFixture<NodeFixture>
         Assert.Equal("-EXECABORT Transaction discarded because of previous errors.", await Cmd(c, "EXEC"));
         Assert.Equal("-ERR EXEC without MULTI", await Cmd(c, "EXEC"));
     }
+
+    [Fact]
+    public async Task Frames_larger_than_the_transport_buffer_are_read_whole_amid_a_pipeline()
+    {
+        // The transport stops reading at TransportReadBufferBytes; bigger frames go through the spill buffer.
+        await using var c = await Client(11);
+        var big = new byte[3 * (int)Purple.Protocols.Resp.RespConnectionHandler.TransportReadBufferBytes + 7];
+        for (int i = 0; i < big.Length; i++) big[i] = (byte)('a' + i % 26);
+        var pipeline = new List<byte>();
+        pipeline.AddRange(RespTestClient.Encode("SET", "small", "1"));
+        pipeline.AddRange(RespTestClient.Encode("SET", "big", big));
+        for (int i = 0; i < 1000; i++) pipeline.AddRange(RespTestClient.Encode("INCR", "small"));
+        pipeline.AddRange(RespTestClient.Encode("STRLEN", "big"));
+        await c.SendAsync(pipeline.ToArray());
+        Assert.Equal("+OK", (await c.ReadAsync()).ToString());
+        Assert.Equal("+OK", (await c.ReadAsync()).ToString());
+        for (int i = 0; i < 1000; i++) Assert.Equal($":{i + 2}", (await c.ReadAsync()).ToString());
+        Assert.Equal($":{big.Length}", (await c.ReadAsync()).ToString());
+        Assert.Equal(big, (await c.CommandAsync("GET", "big")).Bytes);
+        // After the spill drains, ordinary traffic flows through the pipe again.
+        Assert.Equal("+PONG", await Cmd(c, "PING"));
+    }
 }

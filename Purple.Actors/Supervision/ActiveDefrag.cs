@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Runtime;
+
+namespace Purple.Actors.Supervision;
+
+/// <summary>
+/// The analog of Redis's activedefrag for the GC heap. A bulk load leaves the heap with garbage swept in
+/// place among live entries (the GC promotes survivors without compacting when most of gen0 survives) and
+/// with free regions still committed: measured, 1M keys of 64 bytes leave ~40 MB (~40 bytes per key) of
+/// RSS that no later GC returns while the server is idle. When the process has gone quiet after such a
+/// load, one aggressive (compacting, decommitting) blocking collection gives it back; measured 245 → 208
+/// bytes per key of RSS. The collection stops the process for about 2.5 ms per MB of live heap, so it
+/// runs only when idle, only when the waste is worth it, and at most once per <see cref="MinInterval"/>.
+/// </summary>
+internal sealed class ActiveDefrag : IAsyncDisposable
+{
+    /// <summary>How often the heap and the allocation rate are looked at.</summary>
+    public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Idle: less than this allocated since the previous look (≈ 1 MB/s; a bulk load allocates ~100×).</summary>
+    public const long IdleAllocatedBytes = 256 * 1024;
+
+    /// <summary>Waste (committed minus live) below this is not worth a pause (Redis: active-defrag-ignore-bytes).</summary>
+    public const long MinWasteBytes = 16L << 20;
+
+    /// <summary>Waste as a percentage of live heap needed to start (Redis: active-defrag-threshold-lower).</summary>
+    public const int MinWastePercent = 10;
+
+    public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(30);
+
+    private static long s_runs;
+
+    private readonly Timer _timer;
+    private long _lastAllocated = GC.GetTotalAllocatedBytes();
+    private long _lastRunTicks = -1;
+    private int _running;
+
+    public ActiveDefrag()
+    {
+        _timer = new Timer(_ => Check(), null, Period, Period);
+    }
+
+    /// <summary>Defragmenting collections run in this process.</summary>
+    public static long Runs => Interlocked.Read(ref s_runs);
+
+    /// <summary>The decision, pure so it can be tested: idle, enough waste in bytes and in proportion, not too soon.</summary>
+    public static bool ShouldRun(long allocatedSinceLastLook, long committedBytes, long liveBytes, TimeSpan sinceLastRun) =>
+        allocatedSinceLastLook < IdleAllocatedBytes
+        && committedBytes - liveBytes >= MinWasteBytes
+        && (committedBytes - liveBytes) * 100 >= liveBytes * MinWastePercent
+        && sinceLastRun >= MinInterval;
+
+    private void Check()
+    {
+        // Timer callbacks can overlap when a collection outlasts the period.
+        if (Interlocked.Exchange(ref _running, 1) == 1) return;
+        try
+        {
+            long allocated = GC.GetTotalAllocatedBytes();
+            long delta = allocated - _lastAllocated;
+            _lastAllocated = allocated;
+            var info = GC.GetGCMemoryInfo();
+            long live = info.HeapSizeBytes - info.FragmentedBytes;
+            var since = _lastRunTicks < 0 ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(_lastRunTicks);
+            if (!ShouldRun(delta, info.TotalCommittedBytes, live, since)) return;
+            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            _lastRunTicks = Stopwatch.GetTimestamp();
+            _lastAllocated = GC.GetTotalAllocatedBytes();
+            Interlocked.Increment(ref s_runs);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    public ValueTask DisposeAsync() => _timer.DisposeAsync();
+}
