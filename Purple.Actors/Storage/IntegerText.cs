@@ -63,8 +63,25 @@ internal static class IntegerText
         return true;
     }
 
+    /// <summary>
+    /// Decimal texts of 0..9999, shared by every counter that holds them (Redis shares the same range of
+    /// integer objects). Stored values are never mutated, so sharing is safe; it spares INCR an allocation
+    /// and, more importantly, spares the GC the young reference an old entry would otherwise point to.
+    /// </summary>
+    private static readonly byte[][] SharedSmall = BuildSharedSmall();
+
+    private const int SharedSmallCount = 10_000;
+
+    private static byte[][] BuildSharedSmall()
+    {
+        var texts = new byte[SharedSmallCount][];
+        for (int i = 0; i < texts.Length; i++) texts[i] = System.Text.Encoding.ASCII.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return texts;
+    }
+
     public static byte[] Format(long value)
     {
+        if ((ulong)value < SharedSmallCount) return SharedSmall[value];
         Span<byte> buffer = stackalloc byte[20];
         Utf8Formatter.TryFormat(value, buffer, out int written);
         return buffer[..written].ToArray();
@@ -72,6 +89,7 @@ internal static class IntegerText
 
     public static byte[] Format(ulong value)
     {
+        if (value < SharedSmallCount) return SharedSmall[value];
         Span<byte> buffer = stackalloc byte[20];
         Utf8Formatter.TryFormat(value, buffer, out int written);
         return buffer[..written].ToArray();
