@@ -22,7 +22,7 @@ public sealed partial class PurpleEngine
         // is decided by options.Time inside each cycle (so a fake clock still drives expiry in tests).
         var period = TimeSpan.FromMilliseconds(1000.0 / _activeExpiryHz);
         _ticker = new Timer(_ => PostTick(), null, period, period);
-        if (_activeDefrag) _defrag = new ActiveDefrag();
+        if (_activeDefrag) _defrag = new ActiveDefrag(KeyReads);
     }
 
     private void PostTick()

@@ -37,4 +37,15 @@ public sealed partial class PurpleEngine
         EvictionPolicy.Lfu => settings.Scope == EvictionScope.All ? "allkeys-lfu" : "volatile-lfu",
         _ => settings.Scope == EvictionScope.All ? "allkeys-lru" : "volatile-lru",
     };
+
+    /// <summary>
+    /// Key reads so far (hits + misses), read without the shard locks: a slightly stale sum is fine for
+    /// deciding whether the node is idle, and taking every lock four times a second is not.
+    /// </summary>
+    internal long KeyReads()
+    {
+        long total = 0;
+        foreach (var shard in _shards) total += Volatile.Read(ref shard.Hits) + Volatile.Read(ref shard.Misses);
+        return total;
+    }
 }

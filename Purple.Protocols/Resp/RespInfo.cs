@@ -70,6 +70,8 @@ internal static class RespInfo
                     // As of the last collection: what the GC holds beyond live objects (docs/performance.md, "Memory").
                     .Append(inv, $"purple_gc_fragmented_bytes:{gc.FragmentedBytes}\r\n")
                     .Append(inv, $"purple_gc_committed_bytes:{gc.TotalCommittedBytes}\r\n")
+                    .Append(inv, $"purple_gc_collections:gen0={GC.CollectionCount(0)},gen1={GC.CollectionCount(1)},gen2={GC.CollectionCount(2)}\r\n")
+                    .Append(inv, $"purple_gc_pause_total_ms:{(long)GC.GetTotalPauseDuration().TotalMilliseconds}\r\n")
                     .Append(inv, $"maxmemory:{stats.CapacityBytes}\r\n")
                     .Append(inv, $"maxmemory_human:{Human(stats.CapacityBytes)}\r\n")
                     .Append(inv, $"maxmemory_policy:{stats.EvictionPolicy}\r\n")
