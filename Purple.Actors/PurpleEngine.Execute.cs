@@ -1,3 +1,4 @@
+using Purple.Actors.Storage;
 using Purple.Core;
 using Purple.Core.Commands;
 using Purple.Core.Execution;
@@ -32,51 +33,27 @@ public sealed partial class PurpleEngine
         switch (command)
         {
             case SetCommand c:
-            {
-                var (shard, hash) = Route(c.Key);
-                lock (shard.Gate) return shard.Set(c, hash, now);
-            }
+                return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.Set(c, hash, now));
             case DeleteCommand c:
                 return ExecResult.Int(DeleteKeys(c.Db, c.Keys, now));
             case ExpireCommand c:
-            {
-                var (shard, hash) = Route(c.Key);
-                lock (shard.Gate) return shard.Expire(c, hash, now);
-            }
+                return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.Expire(c, hash, now));
             case PersistCommand c:
-            {
-                var (shard, hash) = Route(c.Key);
-                lock (shard.Gate) return shard.Persist(c, hash, now);
-            }
+                return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.Persist(c, hash, now));
             case IncrByCommand c:
-            {
-                var (shard, hash) = Route(c.Key);
-                lock (shard.Gate) return shard.IncrBy(c, hash, now);
-            }
+                return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.IncrBy(c, hash, now));
             case AppendCommand c:
-            {
-                var (shard, hash) = Route(c.Key);
-                lock (shard.Gate) return shard.Append(c, hash, now);
-            }
+                return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.Append(c, hash, now));
             case MSetCommand c:
                 return MSet(c, now);
             case RenameCommand c:
                 return Rename(c, now);
             case SAddCommand c:
-            {
-                var (shard, hash) = Route(c.Key);
-                lock (shard.Gate) return shard.SAdd(c, hash, now);
-            }
+                return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.SAdd(c, hash, now));
             case SRemCommand c:
-            {
-                var (shard, hash) = Route(c.Key);
-                lock (shard.Gate) return shard.SRem(c, hash, now);
-            }
+                return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.SRem(c, hash, now));
             case SPopCommand c:
-            {
-                var (shard, hash) = Route(c.Key);
-                lock (shard.Gate) return shard.SPop(c, hash, now);
-            }
+                return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.SPop(c, hash, now));
             case FlushDbCommand c:
                 Flush(c.Db);
                 return ExecResult.Ok();
@@ -84,17 +61,19 @@ public sealed partial class PurpleEngine
                 Flush(-1);
                 return ExecResult.Ok();
             case GetDelCommand c:
-            {
-                var (shard, hash) = Route(c.Key);
-                lock (shard.Gate) return shard.GetDel(c, hash, now);
-            }
+                return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.GetDel(c, hash, now));
             case GetExCommand c:
-            {
-                var (shard, hash) = Route(c.Key);
-                lock (shard.Gate) return shard.GetEx(c, hash, now);
-            }
+                return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.GetEx(c, hash, now));
             default:
                 throw new NotSupportedException($"Unknown write command {command.GetType().Name}.");
         }
+    }
+
+    // One shape for every single-key write: route, lock the shard, apply. Static lambdas are cached
+    // delegates, so this costs no allocation on the hot path.
+    private ExecResult OnKey<TCommand>(TCommand command, byte[] key, long now, Func<Shard, TCommand, uint, long, ExecResult> apply)
+    {
+        var (shard, hash) = Route(key);
+        lock (shard.Gate) return apply(shard, command, hash, now);
     }
 }

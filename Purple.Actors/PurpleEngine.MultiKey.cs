@@ -1,3 +1,4 @@
+using Purple.Actors.Storage;
 using Purple.Core;
 using Purple.Core.Commands;
 using Purple.Core.Execution;
@@ -8,10 +9,18 @@ namespace Purple.Actors;
 // index order so two multi-key commands can never wait on each other in a cycle.
 public sealed partial class PurpleEngine
 {
-    private int[] LockOrder(byte[][] keys)
+    /// <summary>Each key's shard and bucket hash, computed once per command (hashing is the per-key cost that repeats).</summary>
+    private (Shard Shard, uint Hash)[] RouteAll(byte[][] keys)
     {
-        var order = new int[keys.Length];
-        for (int i = 0; i < keys.Length; i++) order[i] = ShardIndexOf(keys[i]);
+        var routes = new (Shard Shard, uint Hash)[keys.Length];
+        for (int i = 0; i < keys.Length; i++) routes[i] = Route(keys[i]);
+        return routes;
+    }
+
+    private static int[] LockOrder((Shard Shard, uint Hash)[] routes)
+    {
+        var order = new int[routes.Length];
+        for (int i = 0; i < routes.Length; i++) order[i] = routes[i].Shard.Index;
         Array.Sort(order);
         int distinct = 0;
         for (int i = 0; i < order.Length; i++)
@@ -20,8 +29,6 @@ public sealed partial class PurpleEngine
         }
         return distinct == order.Length ? order : order[..distinct];
     }
-
-    private int[] LockOrder(byte[] first, byte[] second) => LockOrder([first, second]);
 
     private void EnterAll(int[] order)
     {
@@ -40,15 +47,16 @@ public sealed partial class PurpleEngine
             var (shard, hash) = Route(keys[0]);
             lock (shard.Gate) return shard.DeleteKey(db, keys[0], hash, now) ? 1 : 0;
         }
-        var order = LockOrder(keys);
+        var routes = RouteAll(keys);
+        var order = LockOrder(routes);
         EnterAll(order);
         try
         {
             int deleted = 0;
-            foreach (var key in keys)
+            for (int i = 0; i < keys.Length; i++)
             {
-                var (shard, hash) = Route(key);
-                if (shard.DeleteKey(db, key, hash, now)) deleted++;
+                var (shard, hash) = routes[i];
+                if (shard.DeleteKey(db, keys[i], hash, now)) deleted++;
             }
             return deleted;
         }
@@ -60,22 +68,23 @@ public sealed partial class PurpleEngine
 
     private ExecResult MSet(MSetCommand c, long now)
     {
-        var order = LockOrder(c.Keys);
+        var routes = RouteAll(c.Keys);
+        var order = LockOrder(routes);
         EnterAll(order);
         try
         {
             if (c.OnlyIfNoneExist)
             {
-                foreach (var key in c.Keys)
+                for (int i = 0; i < c.Keys.Length; i++)
                 {
-                    var (shard, hash) = Route(key);
-                    if (shard.FindForWrite(shard.SpaceForWrite(c.Db), key, hash, now) is not null)
+                    var (shard, hash) = routes[i];
+                    if (shard.FindForWrite(shard.SpaceForWrite(c.Db), c.Keys[i], hash, now) is not null)
                         return new ExecResult { Status = ExecStatus.NotPerformed, Integer = 0 };
                 }
             }
             for (int i = 0; i < c.Keys.Length; i++)
             {
-                var (shard, hash) = Route(c.Keys[i]);
+                var (shard, hash) = routes[i];
                 shard.Set(new SetCommand(c.Db, c.Keys[i], c.Values[i]), hash, now);
             }
             return ExecResult.Int(1);
@@ -88,18 +97,20 @@ public sealed partial class PurpleEngine
 
     private ExecResult Rename(RenameCommand c, long now)
     {
-        var order = LockOrder(c.Source, c.Destination);
+        var sourceRoute = Route(c.Source);
+        var targetRoute = Route(c.Destination);
+        var order = LockOrder([sourceRoute, targetRoute]);
         EnterAll(order);
         try
         {
-            var (source, sourceHash) = Route(c.Source);
+            var (source, sourceHash) = sourceRoute;
             var sourceSpace = source.Space(c.Db);
             var entry = sourceSpace is null ? null : source.FindForWrite(sourceSpace, c.Source, sourceHash, now);
             if (entry is null) return ExecResult.Fail(PurpleError.NoSuchKey);
             // Redis answers a rename onto itself without touching the key: OK, or 0 for RENAMENX.
             if (c.Source.AsSpan().SequenceEqual(c.Destination))
                 return c.OnlyIfTargetMissing ? new ExecResult { Status = ExecStatus.NotPerformed } : ExecResult.Int(1);
-            var (target, targetHash) = Route(c.Destination);
+            var (target, targetHash) = targetRoute;
             var targetSpace = target.SpaceForWrite(c.Db);
             var existing = target.FindForWrite(targetSpace, c.Destination, targetHash, now);
             if (existing is not null)

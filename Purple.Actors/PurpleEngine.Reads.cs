@@ -27,13 +27,14 @@ public sealed partial class PurpleEngine
     {
         long now = Now();
         var values = new byte[]?[keys.Length];
-        var order = LockOrder(keys);
+        var routes = RouteAll(keys);
+        var order = LockOrder(routes);
         EnterAll(order);
         try
         {
             for (int i = 0; i < keys.Length; i++)
             {
-                var (shard, hash) = Route(keys[i]);
+                var (shard, hash) = routes[i];
                 var entry = shard.FindForRead(db, keys[i], hash, now);
                 shard.CountLookup(entry);
                 if (entry is null) continue;
@@ -51,15 +52,16 @@ public sealed partial class PurpleEngine
     public long Exists(int db, byte[][] keys)
     {
         long now = Now();
-        var order = LockOrder(keys);
+        var routes = RouteAll(keys);
+        var order = LockOrder(routes);
         EnterAll(order);
         try
         {
             long count = 0;
-            foreach (var key in keys)
+            for (int i = 0; i < keys.Length; i++)
             {
-                var (shard, hash) = Route(key);
-                if (shard.FindForRead(db, key, hash, now) is not null) count++;
+                var (shard, hash) = routes[i];
+                if (shard.FindForRead(db, keys[i], hash, now) is not null) count++;
             }
             return count;
         }

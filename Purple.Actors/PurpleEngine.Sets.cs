@@ -107,13 +107,14 @@ public sealed partial class PurpleEngine
     {
         long now = Now();
         var sets = new MemberSet?[keys.Length];
-        var order = LockOrder(keys);
+        var routes = RouteAll(keys);
+        var order = LockOrder(routes);
         EnterAll(order);
         try
         {
             for (int i = 0; i < keys.Length; i++)
             {
-                var (shard, hash) = Route(keys[i]);
+                var (shard, hash) = routes[i];
                 if (FindSet(shard, db, keys[i], hash, now, out sets[i]) == ReadStatus.WrongType)
                 {
                     members = [];

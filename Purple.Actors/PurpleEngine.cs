@@ -81,6 +81,4 @@ public sealed partial class PurpleEngine : IDataStore, IAsyncDisposable
         ulong hash = KeyHash.Hash64(key);
         return (_shards[(int)(hash & _shardMask)], HashNode.BucketHash(hash));
     }
-
-    private int ShardIndexOf(ReadOnlySpan<byte> key) => (int)(KeyHash.Hash64(key) & _shardMask);
 }
