@@ -83,6 +83,7 @@ internal sealed partial class Shard
             ExpireCondition.XX => current != 0,
             ExpireCondition.GT => current != 0 && c.ExpiresAt > current,
             ExpireCondition.LT => current == 0 || c.ExpiresAt < current,
+            ExpireCondition.XXLT => current != 0 && c.ExpiresAt < current,
             _ => true,
         };
         if (!allowed) return ExecResult.Int(0);

@@ -98,7 +98,7 @@ public static class CommandCodec
                 (SetOptions)r.FlagsValue((byte)(SetOptions.KeepTtl | SetOptions.ReturnOld), nameof(SetOptions)),
                 r.UInt(), r.NullableString(), r.ULong()),
             CommandCode.Delete => new DeleteCommand(r.Int(), r.BytesArray()),
-            CommandCode.Expire => new ExpireCommand(r.Int(), r.Bytes(), r.Long(), (ExpireCondition)r.EnumValue((byte)ExpireCondition.LT, nameof(ExpireCondition))),
+            CommandCode.Expire => new ExpireCommand(r.Int(), r.Bytes(), r.Long(), (ExpireCondition)r.EnumValue((byte)ExpireCondition.XXLT, nameof(ExpireCondition))),
             CommandCode.Persist => new PersistCommand(r.Int(), r.Bytes()),
             CommandCode.IncrBy => new IncrByCommand(r.Int(), r.Bytes(), r.Long(), (IncrMode)r.EnumValue((byte)IncrMode.MemcachedDecr, nameof(IncrMode))),
             CommandCode.Append => new AppendCommand(r.Int(), r.Bytes(), r.Bytes(), r.Bool(), r.Bool()),

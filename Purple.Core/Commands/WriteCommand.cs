@@ -55,7 +55,11 @@ public sealed record DeleteCommand(int Db, byte[][] Keys) : WriteCommand(Db)
     public override CommandCode Code => CommandCode.Delete;
 }
 
-public enum ExpireCondition : byte { Always = 0, NX = 1, XX = 2, GT = 3, LT = 4 }
+/// <summary>
+/// Redis 7's EXPIRE conditions. Append-only (the value is persisted in the record). XX with GT is GT
+/// (GT already fails without a TTL); XX with LT differs from LT, which treats "no TTL" as infinite.
+/// </summary>
+public enum ExpireCondition : byte { Always = 0, NX = 1, XX = 2, GT = 3, LT = 4, XXLT = 5 }
 
 /// <summary>
 /// Set an absolute expiry (Unix ms). An expiry at or before the time of application deletes the key,

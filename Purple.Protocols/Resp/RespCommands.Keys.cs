@@ -64,7 +64,6 @@ internal static partial class RespCommands
 
     private static void Expire(RespSession s, RespCommandArgs a, RespWriter w, ExpiryUnit unit, string name)
     {
-        var condition = ExpireCondition.Always;
         bool nx = false, xx = false, gt = false, lt = false;
         for (int i = 3; i < a.Count; i++)
         {
@@ -88,14 +87,12 @@ internal static partial class RespCommands
             w.Error("ERR GT and LT options at the same time are not compatible");
             return;
         }
-        condition = nx ? ExpireCondition.NX : gt ? ExpireCondition.GT : lt ? ExpireCondition.LT : xx ? ExpireCondition.XX : condition;
-        if (xx && (gt || lt) && s.Store.GetExpiresAt(s.Db, a[1]) == -1)
-        {
-            // XX with GT/LT: the engine takes one condition, so the "must already have a TTL" half is
-            // checked here (GT/LT alone treat a missing TTL as infinite, as Redis does).
-            w.Integer(0);
-            return;
-        }
+        // XX with GT is GT: GT already fails for a key without a TTL.
+        var condition = nx ? ExpireCondition.NX
+            : lt ? (xx ? ExpireCondition.XXLT : ExpireCondition.LT)
+            : gt ? ExpireCondition.GT
+            : xx ? ExpireCondition.XX
+            : ExpireCondition.Always;
         if (!RespArg.TryParseInt64(a[2], out long value))
         {
             w.Error(RespErrors.NotInteger);

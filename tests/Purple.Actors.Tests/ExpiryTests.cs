@@ -69,7 +69,10 @@ public class ExpiryTests
         e.Set("k", "v");
         Assert.Equal(0, e.Execute(new ExpireCommand(0, B("k"), t + 100, ExpireCondition.XX)).Integer);
         Assert.Equal(0, e.Execute(new ExpireCommand(0, B("k"), t + 100, ExpireCondition.GT)).Integer); // no TTL = infinite
+        Assert.Equal(0, e.Execute(new ExpireCommand(0, B("k"), t + 100, ExpireCondition.XXLT)).Integer); // XX: needs a TTL
         Assert.Equal(1, e.Execute(new ExpireCommand(0, B("k"), t + 100, ExpireCondition.LT)).Integer);
+        Assert.Equal(0, e.Execute(new ExpireCommand(0, B("k"), t + 120, ExpireCondition.XXLT)).Integer);
+        Assert.Equal(1, e.Execute(new ExpireCommand(0, B("k"), t + 90, ExpireCondition.XXLT)).Integer);
         Assert.Equal(0, e.Execute(new ExpireCommand(0, B("k"), t + 200, ExpireCondition.NX)).Integer);
         Assert.Equal(1, e.Execute(new ExpireCommand(0, B("k"), t + 200, ExpireCondition.GT)).Integer);
         Assert.Equal(0, e.Execute(new ExpireCommand(0, B("k"), t + 150, ExpireCondition.GT)).Integer);

@@ -41,7 +41,7 @@ public class MemoryAccountingTests
                 3 => new IncrByCommand(db, Key(), rng.Next(-1000, 1000)),
                 4 => new IncrByCommand(db, Key(), rng.Next(1000), (IncrMode)rng.Next(1, 3)),
                 5 => new DeleteCommand(db, [Key(), Key()]),
-                6 => new ExpireCommand(db, Key(), time.NowMs + rng.Next(-100, 300), (ExpireCondition)rng.Next(5)),
+                6 => new ExpireCommand(db, Key(), time.NowMs + rng.Next(-100, 300), (ExpireCondition)rng.Next(6)),
                 7 => new PersistCommand(db, Key()),
                 8 => new GetDelCommand(db, Key()),
                 9 => new GetExCommand(db, Key(), (GetExAction)rng.Next(3), time.NowMs + rng.Next(-50, 300)),

@@ -415,3 +415,17 @@ def test_ttl_rounds_like_redis(r):
     assert r.ttl("k") == 2
     r.set("k", "v", px=1300)
     assert r.ttl("k") == 1
+
+
+def test_expire_xx_combined_with_gt_and_lt(r):
+    r.set("k", "v")
+    # No TTL: XX fails whatever GT/LT say (LT alone would treat "no TTL" as infinite and succeed).
+    assert r.execute_command("EXPIRE", "k", 100, "XX", "LT") == 0
+    assert r.execute_command("EXPIRE", "k", 100, "XX", "GT") == 0
+    assert r.ttl("k") == -1
+    assert r.execute_command("EXPIRE", "k", 100) == 1
+    assert r.execute_command("EXPIRE", "k", 200, "XX", "LT") == 0
+    assert r.execute_command("EXPIRE", "k", 50, "XX", "LT") == 1
+    assert r.execute_command("EXPIRE", "k", 40, "XX", "GT") == 0
+    assert r.execute_command("EXPIRE", "k", 80, "XX", "GT") == 1
+    assert r.ttl("k") == 80

@@ -27,6 +27,7 @@ internal static class CommandSamples
         new ExpireCommand(0, "k"u8.ToArray(), 0),
         new ExpireCommand(2, Binary, long.MaxValue, ExpireCondition.LT),
         new ExpireCommand(2, Empty, long.MinValue, ExpireCondition.NX),
+        new ExpireCommand(3, Binary, 1, ExpireCondition.XXLT),
         new PersistCommand(0, Empty),
         new PersistCommand(7, AllBytes),
         new IncrByCommand(0, "n"u8.ToArray(), 1),
