@@ -64,7 +64,7 @@ public static class Program
     private static string DescribeBindFailure(NodeSettings s, IOException ex)
     {
         string reason = (ex.InnerException?.Message ?? ex.Message).TrimEnd('.').ToLowerInvariant();
-        foreach (var (name, flag, port) in new[] { ("RESP", "--resp-port", s.RespPort), ("HTTP", "--http-port", s.HttpPort) })
+        foreach (var (name, flag, port) in new[] { ("RESP", "--resp-port", s.RespPort), ("memcached", "--memcached-port", s.MemcachedPort), ("HTTP", "--http-port", s.HttpPort) })
         {
             if (port > 0 && ex.Message.Contains($":{port}", StringComparison.Ordinal))
             {
@@ -84,12 +84,13 @@ public static class Program
         else host.Logger.LogInformation("RESP listener off");
         if (host.HttpEndPoint is { } http) host.Logger.LogInformation("HTTP listening on http://{EndPoint} (/healthz, /readyz)", http);
         else host.Logger.LogInformation("HTTP listener off");
-        if (s.MemcachedPort != 0) host.Logger.LogWarning("memcached listener (port {Port}) is not available in this version yet", s.MemcachedPort);
+        if (host.MemcachedEndPoint is { } memcached) host.Logger.LogInformation("memcached listening on {EndPoint} (item size limit {MaxItemSize})", memcached, ByteSize.Format(s.MemcachedMaxItemSize));
+        else host.Logger.LogInformation("memcached listener off");
         if (s.GrpcPort != 0) host.Logger.LogWarning("gRPC listener (port {Port}) is not available in this version yet", s.GrpcPort);
     }
 
     private const string Usage = """
-        purple-node: the Purple data server (Redis protocol on the same data as the other surfaces).
+        purple-node: the Purple data server (Redis and memcached protocols on the same data).
 
         Usage: purple-node [--config FILE] [--flag value ...]
           --host ADDRESS            address every listener binds (default 127.0.0.1)
@@ -104,6 +105,7 @@ public static class Program
           --shards N                engine shards, a power of two (default 16)
           --protected-mode yes|no   refuse non-loopback binds without a password (default yes)
           --proto-max-bulk-len SIZE largest RESP bulk string (default 512MB)
+          --memcached-max-item-size SIZE  largest memcached value (default 1MB, memcached's -I)
           --log-format text|json    log line format (default text)
           --inline-io yes|no        run protocol code on socket I/O threads (default yes)
           --active-defrag yes|no    compact the GC heap when idle after a load (default yes)

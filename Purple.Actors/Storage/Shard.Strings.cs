@@ -24,7 +24,8 @@ internal sealed partial class Shard
             case SetCondition.IfNotExists when existing is not null:
             case SetCondition.IfExists when existing is null:
                 return new ExecResult { Status = ExecStatus.NotPerformed, Value = old };
-            case SetCondition.IfCasMatches when existing is null:
+            // memcached's cas works on items, which are strings: a key of another type has no CAS to match.
+            case SetCondition.IfCasMatches when existing is null || !existing.IsString:
                 return ExecResult.Of(ExecStatus.Missing);
             case SetCondition.IfCasMatches when existing.Cas != c.ExpectedCas:
                 return ExecResult.Of(ExecStatus.CasMismatch);

@@ -20,4 +20,5 @@ public sealed record NodeSettings(
     bool JsonLogs,
     bool InlineIo,
     string? ConfigFile,
-    bool ActiveDefrag = true);
+    bool ActiveDefrag = true,
+    int MemcachedMaxItemSize = 1024 * 1024);

@@ -24,6 +24,7 @@ public static class OptionsLoader
         ["--shards"] = nameof(PurpleOptions.Shards),
         ["--protected-mode"] = nameof(PurpleOptions.ProtectedMode),
         ["--proto-max-bulk-len"] = nameof(PurpleOptions.ProtoMaxBulkLen),
+        ["--memcached-max-item-size"] = nameof(PurpleOptions.MemcachedMaxItemSize),
         ["--storage"] = nameof(PurpleOptions.Storage),
         ["--log-format"] = nameof(PurpleOptions.LogFormat),
         ["--inline-io"] = nameof(PurpleOptions.InlineIo),

@@ -79,6 +79,11 @@ public static class OptionsValidator
         {
             errors.Add($"--proto-max-bulk-len '{o.ProtoMaxBulkLen}' must be a size between 1KB and 2GB (Redis's default is 512MB).");
         }
+        // memcached's -I accepts 1KB..1GB; the item must also fit the engine's string limit.
+        if (!ByteSize.TryParse(o.MemcachedMaxItemSize, out long maxItem) || maxItem < 1024 || maxItem > 1024L * 1024 * 1024)
+        {
+            errors.Add($"--memcached-max-item-size '{o.MemcachedMaxItemSize}' must be a size between 1KB and 1GB (memcached's default is 1MB).");
+        }
         if (!o.Storage.Equals("memory", StringComparison.OrdinalIgnoreCase))
         {
             errors.Add($"--storage '{o.Storage}' is not available in this version; only 'memory' is (sqlite, postgres and redis are planned).");
@@ -100,7 +105,7 @@ public static class OptionsValidator
         }
         if (errors.Count > 0) return null;
         return new NodeSettings(address!, o.RespPort, o.MemcachedPort, o.HttpPort, o.GrpcPort, capacity, capacitySource,
-            eviction, scope, o.Databases, o.Shards, maxBulk, json, inlineIo, configFile, activeDefrag);
+            eviction, scope, o.Databases, o.Shards, maxBulk, json, inlineIo, configFile, activeDefrag, (int)maxItem);
     }
 
     private static void CheckPort(List<string> errors, string flag, int port)

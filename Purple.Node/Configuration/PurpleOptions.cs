@@ -43,6 +43,9 @@ public sealed class PurpleOptions
     /// <summary>Largest RESP bulk string accepted (Redis's proto-max-bulk-len), e.g. "512MB".</summary>
     public string ProtoMaxBulkLen { get; set; } = "512MB";
 
+    /// <summary>Largest value a memcached store may carry (memcached's -I), e.g. "1MB"; bigger ones get "SERVER_ERROR object too large for cache".</summary>
+    public string MemcachedMaxItemSize { get; set; } = "1MB";
+
     /// <summary>Storage mode. Only "memory" exists yet; sqlite, postgres and redis arrive with durable storage.</summary>
     public string Storage { get; set; } = "memory";
 

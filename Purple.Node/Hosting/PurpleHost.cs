@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Purple.Actors;
 using Purple.Node.Configuration;
+using Purple.Protocols.Memcached;
 using Purple.Protocols.Resp;
 
 namespace Purple.Node.Hosting;
@@ -26,6 +27,8 @@ public sealed class PurpleHost : IAsyncDisposable
     private readonly WebApplication _app;
     private ListenOptions? _resp;
     private ListenOptions? _http;
+    private ListenOptions? _memcached;
+    private readonly MemcachedServerContext _memcachedContext;
     private volatile bool _ready;
 
     private PurpleHost(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
@@ -59,6 +62,9 @@ public sealed class PurpleHost : IAsyncDisposable
         var resp = new RespServerContext(Engine, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
             new RespLimits { MaxBulkLength = settings.ProtoMaxBulkLen });
         builder.Services.AddSingleton(resp);
+        var memcached = _memcachedContext = new MemcachedServerContext(Engine, TimeProvider.System,
+            new MemcachedLimits { MaxItemSize = settings.MemcachedMaxItemSize }, NodeServerInfo.ProductVersion);
+        builder.Services.AddSingleton(memcached);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         builder.WebHost.UseSockets(o =>
@@ -79,6 +85,14 @@ public sealed class PurpleHost : IAsyncDisposable
                     l.UseConnectionHandler<RespConnectionHandler>();
                 });
             }
+            if (settings.MemcachedPort != 0)
+            {
+                k.Listen(EndPointFor(settings.Address, settings.MemcachedPort), l =>
+                {
+                    _memcached = l;
+                    l.UseConnectionHandler<MemcachedConnectionHandler>();
+                });
+            }
             if (settings.HttpPort != 0)
             {
                 k.Listen(EndPointFor(settings.Address, settings.HttpPort), l =>
@@ -95,6 +109,7 @@ public sealed class PurpleHost : IAsyncDisposable
         _app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (_resp is not null) info.TcpPort = RespEndPoint!.Port;
+            if (_memcached is not null) memcached.TcpPort = MemcachedEndPoint!.Port;
             _ready = true;
         });
         _app.Lifetime.ApplicationStopping.Register(() => _ready = false);
@@ -112,6 +127,8 @@ public sealed class PurpleHost : IAsyncDisposable
     public IPEndPoint? RespEndPoint => _resp?.IPEndPoint;
 
     public IPEndPoint? HttpEndPoint => _http?.IPEndPoint;
+
+    public IPEndPoint? MemcachedEndPoint => _memcached?.IPEndPoint;
 
     public static PurpleHost Create(NodeSettings settings, Action<ILoggingBuilder>? configureLogging = null) => new(settings, configureLogging);
 
@@ -131,6 +148,7 @@ public sealed class PurpleHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync().ConfigureAwait(false);
+        _memcachedContext.Dispose();
         await Engine.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Purple.Protocols.Memcached;
+
+/// <summary>
+/// The memcached listener's Kestrel connection handler: decodes every whole request that has arrived, runs
+/// them in order and flushes once per read. Data blocks are copied out as they arrive and long get lines are
+/// served in pieces, so a connection never needs more buffered input than one line limit.
+/// </summary>
+public sealed class MemcachedConnectionHandler : ConnectionHandler
+{
+    private readonly MemcachedServerContext _server;
+    private readonly ILogger<MemcachedConnectionHandler> _logger;
+
+    public MemcachedConnectionHandler(MemcachedServerContext server, ILogger<MemcachedConnectionHandler> logger)
+    {
+        _server = server;
+        _logger = logger;
+    }
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        var output = connection.Transport.Output;
+        var writer = new MemcachedWriter(output);
+        var session = new MemcachedSession(_server, writer);
+        var decoder = new MemcachedDecoder(_server.Limits);
+        var request = new MemcachedRequest();
+        _server.Connected();
+        try
+        {
+            while (!session.Closing)
+            {
+                ReadResult read = await input.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = read.Buffer;
+                SequencePosition consumed = ProcessBatch(session, decoder, request, buffer, connection.ConnectionId);
+                session.CollectStats(buffer.Slice(0, consumed).Length);
+                input.AdvanceTo(consumed, buffer.End);
+                if (output.UnflushedBytes > 0)
+                {
+                    FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
+                    if (flushed.IsCompleted) break;
+                }
+                if (read.IsCompleted || read.IsCanceled) break;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ConnectionResetException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+        catch (Exception ex)
+        {
+            // A bug must cost this connection, never the process; the message never carries values.
+            _logger.LogError(ex, "memcached connection {ConnectionId} failed", connection.ConnectionId);
+        }
+        finally
+        {
+            _server.Disconnected();
+            session.CollectStats(0);
+            await input.CompleteAsync().ConfigureAwait(false);
+            await output.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private SequencePosition ProcessBatch(MemcachedSession session, MemcachedDecoder decoder, MemcachedRequest request,
+        ReadOnlySequence<byte> buffer, string connectionId)
+    {
+        SequencePosition consumed = buffer.Start;
+        while (!session.Closing)
+        {
+            var status = decoder.Decode(buffer.Slice(consumed), request, out SequencePosition next);
+            consumed = next;
+            if (status == MemcachedDecodeStatus.Incomplete) break;
+            if (status == MemcachedDecodeStatus.Close)
+            {
+                if (request.Error is not null) session.Writer.Line(request.Error);
+                session.CloseAfterFlush();
+                _logger.LogInformation("Closing memcached connection {ConnectionId}: {Reason}", connectionId,
+                    request.Error ?? "an HTTP request on the memcached port");
+                return buffer.End;
+            }
+            session.Execute(request);
+        }
+        return consumed;
+    }
+}

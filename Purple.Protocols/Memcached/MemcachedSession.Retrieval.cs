@@ -1,0 +1,64 @@
+using Purple.Core.Commands;
+using Purple.Core.Execution;
+
+namespace Purple.Protocols.Memcached;
+
+// get, gets, gat, gats. A key of another type (a Redis set) is a miss: memcached sees strings only.
+public sealed partial class MemcachedSession
+{
+    private void Retrieve(MemcachedRequest r, bool withCas, bool touch)
+    {
+        int first = touch ? 2 : 1;
+        long expiresAt = 0;
+        if (touch)
+        {
+            if (r.TokenCount < 2 || !MemcachedDecoder.TryParseInt64(r[1], out long exptime))
+            {
+                Writer.Line(r.TokenCount < 3 ? "ERROR" : "CLIENT_ERROR invalid exptime argument");
+                return;
+            }
+            expiresAt = ExpiresAt(exptime);
+        }
+        if (r.TokenCount <= first)
+        {
+            Writer.Raw("ERROR\r\n"u8);
+            return;
+        }
+        for (int i = first; i < r.TokenCount; i++)
+        {
+            var key = r[i];
+            if (!MemcachedKeys.IsValid(key, Limits))
+            {
+                // As memcached: the values already written stay, no END follows.
+                Writer.Line("CLIENT_ERROR bad command line format");
+                return;
+            }
+            Count(MemcachedStat.CmdGet);
+            StringItem item;
+            bool hit;
+            if (touch)
+            {
+                Count(MemcachedStat.CmdTouch);
+                var action = expiresAt == 0 ? GetExAction.Persist : GetExAction.SetExpiry;
+                var result = Store.Execute(new GetExCommand(MemcachedServerContext.Db, key.ToArray(), action, expiresAt));
+                hit = result.IsOk && result.Value is not null;
+                item = result.Item;
+                Count(hit ? MemcachedStat.TouchHits : MemcachedStat.TouchMisses);
+            }
+            else
+            {
+                hit = Store.TryGet(MemcachedServerContext.Db, key, out item) == ReadStatus.Found;
+            }
+            if (hit)
+            {
+                Count(MemcachedStat.GetHits);
+                Writer.Value(key, item.ClientFlags, item.Value, item.Cas, withCas);
+            }
+            else
+            {
+                Count(MemcachedStat.GetMisses);
+            }
+        }
+        if (!r.Continues) Writer.Raw("END\r\n"u8);
+    }
+}
