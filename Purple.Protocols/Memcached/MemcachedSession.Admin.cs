@@ -143,7 +143,7 @@ public sealed partial class MemcachedSession
         Stat("tcpport", Server.TcpPort);
         Stat("udpport", 0);
         Stat("verbosity", Server.Verbosity);
-        Stat("evictions", store.EvictionPolicy == "none" ? "off" : "on");
+        Stat("evictions", store.EvictionPolicy == "noeviction" ? "off" : "on");
         Stat("eviction_policy", store.EvictionPolicy);
         Stat("eviction_scope", store.EvictionScope);
         Stat("num_threads", Environment.ProcessorCount);
