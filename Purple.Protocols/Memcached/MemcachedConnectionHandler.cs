@@ -37,7 +37,7 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
                 ReadResult read = await input.ReadAsync().ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = read.Buffer;
                 SequencePosition consumed = ProcessBatch(session, decoder, request, buffer, connection.ConnectionId);
-                session.CollectStats(buffer.Slice(0, consumed).Length);
+                session.CountBytes(buffer.Slice(0, consumed).Length);
                 input.AdvanceTo(consumed, buffer.End);
                 if (output.UnflushedBytes > 0)
                 {
@@ -64,7 +64,8 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
         finally
         {
             _server.Disconnected();
-            session.CollectStats(0);
+            session.CountBytes(0);
+            session.Close();
             await input.CompleteAsync().ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
         }

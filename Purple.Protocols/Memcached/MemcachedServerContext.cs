@@ -24,7 +24,11 @@ public sealed class MemcachedServerContext : IDisposable
     public const int Db = 0;
 
     private static readonly int StatCount = Enum.GetValues<MemcachedStat>().Length;
-    private readonly long[] _totals = new long[StatCount];
+    // Counters of closed connections; live connections count in their own arrays (see Register).
+    private readonly long[] _retired = new long[StatCount];
+    // What "stats reset" subtracts from then on.
+    private readonly long[] _baseline = new long[StatCount];
+    private readonly List<long[]> _live = [];
     private readonly Lock _flushLock = new();
     private ITimer? _pendingFlush;
     private long _flushGeneration;
@@ -57,24 +61,52 @@ public sealed class MemcachedServerContext : IDisposable
 
     internal long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    internal long StatTotal(MemcachedStat stat) => Interlocked.Read(ref _totals[(int)stat]);
-
-    internal static long[] NewCounters() => new long[StatCount];
-
-    /// <summary>Adds a connection's counters to the totals and zeroes them (once per read batch: no shared write per command).</summary>
-    internal void Collect(long[] local)
+    /// <summary>
+    /// The node-wide value of a counter: closed connections plus every live one's own array, read without
+    /// stopping them (a count a command or two behind is what memcached's per-thread stats give too).
+    /// </summary>
+    internal long StatTotal(MemcachedStat stat)
     {
-        for (int i = 0; i < local.Length; i++)
+        int i = (int)stat;
+        lock (_live)
         {
-            if (local[i] == 0) continue;
-            Interlocked.Add(ref _totals[i], local[i]);
-            local[i] = 0;
+            long sum = _retired[i];
+            foreach (var counters in _live) sum += Volatile.Read(ref counters[i]);
+            return sum - _baseline[i];
+        }
+    }
+
+    /// <summary>
+    /// A new connection's counters. Each connection increments its own array with plain writes, so
+    /// commands on different cores never contend for a shared cache line.
+    /// </summary>
+    internal long[] Register()
+    {
+        var counters = new long[StatCount];
+        lock (_live) _live.Add(counters);
+        return counters;
+    }
+
+    internal void Retire(long[] counters)
+    {
+        lock (_live)
+        {
+            if (!_live.Remove(counters)) return;
+            for (int i = 0; i < counters.Length; i++) _retired[i] += counters[i];
         }
     }
 
     internal void ResetStats()
     {
-        for (int i = 0; i < _totals.Length; i++) Interlocked.Exchange(ref _totals[i], 0);
+        lock (_live)
+        {
+            for (int i = 0; i < _baseline.Length; i++)
+            {
+                long sum = _retired[i];
+                foreach (var counters in _live) sum += Volatile.Read(ref counters[i]);
+                _baseline[i] = sum;
+            }
+        }
     }
 
     internal void Connected()

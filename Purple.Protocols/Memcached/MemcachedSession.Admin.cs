@@ -83,8 +83,7 @@ public sealed partial class MemcachedSession
 
     private void GeneralStats()
     {
-        // This connection's own counters first, so its last commands show (memcached counts them at once too).
-        CollectStats(0);
+        CountBytes(0);
         var now = Server.Time.GetUtcNow();
         var store = Store.GetStats();
         using var process = Process.GetCurrentProcess();

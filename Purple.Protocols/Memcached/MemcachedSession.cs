@@ -15,12 +15,13 @@ public sealed partial class MemcachedSession
     /// <summary>An absolute time in the past: stores with it leave nothing behind (memcached's negative exptime).</summary>
     private const long AlreadyExpired = 1;
 
-    private readonly long[] _stats = MemcachedServerContext.NewCounters();
+    private readonly long[] _stats;
 
     public MemcachedSession(MemcachedServerContext server, MemcachedWriter writer)
     {
         Server = server;
         Writer = writer;
+        _stats = server.Register();
     }
 
     public MemcachedServerContext Server { get; }
@@ -36,14 +37,16 @@ public sealed partial class MemcachedSession
 
     internal void Count(MemcachedStat stat, long by = 1) => _stats[(int)stat] += by;
 
-    /// <summary>Hands this connection's counters to the node's totals (once per read batch).</summary>
-    public void CollectStats(long bytesRead)
+    /// <summary>Counts the bytes of a read batch and of its replies.</summary>
+    public void CountBytes(long bytesRead)
     {
         _stats[(int)MemcachedStat.BytesRead] += bytesRead;
         _stats[(int)MemcachedStat.BytesWritten] += Writer.BytesWritten;
         Writer.BytesWritten = 0;
-        Server.Collect(_stats);
     }
+
+    /// <summary>The connection is gone: its counts join the node's retired totals.</summary>
+    public void Close() => Server.Retire(_stats);
 
     public void Execute(MemcachedRequest r)
     {

@@ -101,13 +101,14 @@ internal sealed class SessionHarness : IAsyncDisposable
         }
         Assert.True(_session.Closing || buffer.Slice(consumed).Length == 0 || _decoder.InRequest || buffer.Slice(consumed).Length < Server.Limits.MaxLineLength,
             "the decoder left bytes it should have taken");
-        _session.CollectStats(input.Length);
+        _session.CountBytes(input.Length);
         Closed = _session.Closing;
         return Encoding.Latin1.GetString(_output.WrittenSpan);
     }
 
     public async ValueTask DisposeAsync()
     {
+        _session.Close();
         if (!Owner) return;
         Server.Dispose();
         await Engine.DisposeAsync();
