@@ -2,14 +2,17 @@
 # ./test.sh — runs every test of Purple and ends with ONE line: `N passed, N failed`.
 #
 #  1. installs what the tests need from Debian (redis-server, redis-tools, python3-redis,
-#     python3-pytest) when missing; a tool still missing afterwards is a failure, never a skip;
+#     python3-pytest, python3-pymemcache, libmemcached-tools, memcached) when missing; a tool
+#     still missing afterwards is a failure, never a skip;
 #  2. dotnet build -c Release Purple.sln, then dotnet test of every tests/*/*.Tests.csproj
 #     (Release, --no-build, TRX logger) into $RESULTS_DIR;
 #  3. starts the built purple-node on free loopback ports, waits for /healthz, runs the
-#     redis-py interop suite (tests/interop, pytest --junitxml) and tests/interop/redis_cli.sh,
-#     then stops the server (SIGTERM, then SIGKILL; also on any exit);
-#  4. counts the real results (TRX + JUnit XML + redis-cli checks); a test project whose run
-#     crashed or left no TRX, a failed build, or a server that did not come up counts as failed.
+#     interop suites (tests/interop: redis-py, pymemcache and mixed-protocol tests, pytest
+#     --junitxml), tests/interop/redis_cli.sh and tests/interop/memcached_tools.sh, then stops
+#     the server (SIGTERM, then SIGKILL; also on any exit);
+#  4. counts the real results (TRX + JUnit XML + redis-cli and memcached-tools checks); a test
+#     project whose run crashed or left no TRX, a failed build, a server that did not come up, or
+#     a check script without its summary line counts as failed.
 # Exit status: 0 only when nothing failed.
 #
 # env: RESULTS_DIR (default artifacts/test-results), SKIP_DOTNET_TESTS=1 (interop only),
@@ -26,7 +29,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
 RESULT_FILES=()      # TRX / JUnit files whose counts are summed at the end
 EXTRA_FAILED=0       # failures that no result file records (crashes, missing files, build)
-EXTRA_PASSED=0       # redis-cli checks
+EXTRA_PASSED=0       # redis-cli and memcached-tools checks
+CHECKS_PASSED=()     # "name: N" per check script, for the summary
 NOTES=()
 SERVER_PID=""
 T0=$SECONDS
@@ -53,14 +57,17 @@ trap 'echo "!! interrupted" >&2; exit 130' INT TERM
 # ---------------------------------------------------------------------------------------
 # 1. Tools
 # ---------------------------------------------------------------------------------------
-APT_PACKAGES=(redis-server redis-tools python3-redis python3-pytest)
+APT_PACKAGES=(redis-server redis-tools python3-redis python3-pytest python3-pymemcache
+              libmemcached-tools memcached)
+MC_TOOLS=(memccp memccat memcrm memcstat memcslap memcflush memctouch memcexist memcping memccapable)
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 tools_ok() {
   local ok=0 t
-  for t in redis-server redis-cli redis-benchmark dotnet "$PY"; do
+  for t in redis-server redis-cli redis-benchmark memcached "${MC_TOOLS[@]}" dotnet "$PY"; do
     command -v "$t" >/dev/null 2>&1 || { echo "!! missing tool: $t" >&2; ok=1; }
   done
-  "$PY" -c 'import redis, pytest' 2>/dev/null || { echo "!! $PY cannot import redis and pytest" >&2; ok=1; }
+  "$PY" -c 'import redis, pytest, pymemcache' 2>/dev/null ||
+    { echo "!! $PY cannot import redis, pytest and pymemcache" >&2; ok=1; }
   return $ok
 }
 
@@ -84,7 +91,7 @@ if ! tools_ok; then
   echo "0 passed, 1 failed"
   exit 1
 fi
-say "tools: $(redis-server --version | cut -d' ' -f1-3), $("$PY" -c 'import redis, pytest; print("redis-py", redis.__version__, "pytest", pytest.__version__)'), dotnet $(dotnet --version)"
+say "tools: $(redis-server --version | cut -d' ' -f1-3), $(memcached -V), $("$PY" -c 'import redis, pytest, pymemcache; print("redis-py", redis.__version__, "pymemcache", pymemcache.__version__, "pytest", pytest.__version__)'), dotnet $(dotnet --version)"
 
 # ---------------------------------------------------------------------------------------
 # 2. Build and .NET tests
@@ -133,7 +140,7 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------
-# 3. Interop: a real purple-node, redis-py and redis-cli
+# 3. Interop: a real purple-node; redis-py, pymemcache, redis-cli, the libmemcached tools
 # ---------------------------------------------------------------------------------------
 free_ports() {  # free_ports N -> N distinct free TCP ports on 127.0.0.1
   "$PY" - "$1" <<'EOF'
@@ -182,17 +189,17 @@ start_server() {
 }
 
 if [ "$BUILD_OK" = 0 ]; then
-  fail_note "interop: not run (build failed)" 2
+  fail_note "interop: not run (build failed)" 3
 elif [ ! -x "$PURPLE_BIN" ]; then
-  fail_note "interop: server binary $PURPLE_BIN not built" 2
+  fail_note "interop: server binary $PURPLE_BIN not built" 3
 elif ! start_server; then
   stop_server
-  fail_note "interop: purple-node did not become ready" 2
+  fail_note "interop: purple-node did not become ready" 3
 else
   export PURPLE_HOST=127.0.0.1 PURPLE_RESP_PORT=$RESP_PORT PURPLE_HTTP_PORT=$HTTP_PORT \
     PURPLE_MEMCACHED_PORT=$MC_PORT PURPLE_GRPC_PORT=$GRPC_PORT PURPLE_TARGET=purple
   JUNIT="$RESULTS/interop-pytest.xml"
-  say "pytest tests/interop (redis-py $("$PY" -c 'import redis; print(redis.__version__)'))"
+  say "pytest tests/interop (redis-py $("$PY" -c 'import redis; print(redis.__version__)'), pymemcache $("$PY" -c 'import pymemcache; print(pymemcache.__version__)'))"
   timeout -k 10 "${INTEROP_TIMEOUT:-600}" "$PY" -m pytest tests/interop -q -p no:cacheprovider \
     -o junit_family=xunit2 --junitxml="$JUNIT" </dev/null 2>&1 | tee "$RESULTS/interop-pytest.log" | tail -40
   rc=${PIPESTATUS[0]}
@@ -204,18 +211,25 @@ else
     if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then fail_note "interop pytest exited $rc with no failed test recorded"; fi
   fi
 
-  say "tests/interop/redis_cli.sh"
-  timeout -k 10 "${INTEROP_TIMEOUT:-600}" tests/interop/redis_cli.sh "$RESP_PORT" </dev/null >"$RESULTS/redis-cli.log" 2>&1
-  rc=$?
-  grep -v '^PASS ' "$RESULTS/redis-cli.log"
-  line=$(grep -E '^redis-cli: [0-9]+ passed, [0-9]+ failed$' "$RESULTS/redis-cli.log" | tail -1)
-  if [ -z "$line" ]; then
-    fail_note "redis-cli checks exited $rc without a summary line"
-  else
-    read -r cp cf < <(sed -E 's/^redis-cli: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/' <<<"$line")
-    EXTRA_PASSED=$((EXTRA_PASSED + cp)); EXTRA_FAILED=$((EXTRA_FAILED + cf))
-    if [ "$rc" -ne 0 ] && [ "$cf" -eq 0 ]; then fail_note "redis-cli checks exited $rc with no failed check"; fi
-  fi
+  # run_checks NAME SCRIPT PORT LOG : a check script ending with `NAME: N passed, N failed`
+  run_checks() {
+    local name=$1 script=$2 port=$3 log=$4 rc line cp cf
+    say "$script"
+    timeout -k 10 "${INTEROP_TIMEOUT:-600}" "$script" "$port" </dev/null >"$log" 2>&1
+    rc=$?
+    grep -v '^PASS ' "$log"
+    line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed\$" "$log" | tail -1)
+    if [ -z "$line" ]; then
+      fail_note "$name checks exited $rc without a summary line"
+    else
+      read -r cp cf < <(sed -E "s/^$name: ([0-9]+) passed, ([0-9]+) failed\$/\1 \2/" <<<"$line")
+      EXTRA_PASSED=$((EXTRA_PASSED + cp)); EXTRA_FAILED=$((EXTRA_FAILED + cf))
+      CHECKS_PASSED+=("$name checks: $cp passed")
+      if [ "$rc" -ne 0 ] && [ "$cf" -eq 0 ]; then fail_note "$name checks exited $rc with no failed check"; fi
+    fi
+  }
+  run_checks redis-cli tests/interop/redis_cli.sh "$RESP_PORT" "$RESULTS/redis-cli.log"
+  run_checks memcached-tools tests/interop/memcached_tools.sh "$MC_PORT" "$RESULTS/memcached-tools.log"
 
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     fail_note "purple-node died during the interop tests (log: $SERVER_LOG)"; tail -50 "$SERVER_LOG" >&2
@@ -233,7 +247,7 @@ if [ ${#RESULT_FILES[@]} -gt 0 ]; then
 else
   P=0 F=0
 fi
-[ "$EXTRA_PASSED" -gt 0 ] && echo "  redis-cli checks: $EXTRA_PASSED passed"
+for c in "${CHECKS_PASSED[@]}"; do echo "  $c"; done
 for n in "${NOTES[@]}"; do echo "  FAILED: $n"; done
 P=$((P + EXTRA_PASSED)); F=$((F + EXTRA_FAILED))
 [ "$P" -eq 0 ] && [ "$F" -eq 0 ] && { echo "  FAILED: no test ran at all"; F=1; }

@@ -1,0 +1,2 @@
+"""memcached interop suite (a package, so its conftest.py and helpers never shadow the RESP
+suite's `conftest` module)."""
