@@ -11,7 +11,7 @@ public sealed partial class MemcachedSession
         int count = r.TokenCount - (r.NoReply ? 1 : 0);
         if (count > 2)
         {
-            Writer.Raw("ERROR\r\n"u8);
+            Writer.UnknownCommand();
             return;
         }
         TimeSpan delay = TimeSpan.Zero;
@@ -33,12 +33,19 @@ public sealed partial class MemcachedSession
     private void Verbosity(MemcachedRequest r)
     {
         int count = r.TokenCount - (r.NoReply ? 1 : 0);
-        if (count != 2)
+        if (r.TokenCount == 1 || count > 2)
         {
-            Writer.Raw("ERROR\r\n"u8);
+            Writer.UnknownCommand();
             return;
         }
-        if (MemcachedDecoder.TryParseUInt32(r[1], out uint level)) Server.Verbosity = (int)Math.Min(level, int.MaxValue);
+        // "verbosity noreply" sets nothing and says nothing, as in memcached.
+        if (count == 1) return;
+        if (!MemcachedDecoder.TryParseUInt32(r[1], out uint level))
+        {
+            Writer.Line("CLIENT_ERROR bad command line format");
+            return;
+        }
+        Server.Verbosity = (int)Math.Min(level, int.MaxValue);
         if (ReplyWanted(r)) Writer.Raw("OK\r\n"u8);
     }
 
@@ -75,7 +82,7 @@ public sealed partial class MemcachedSession
         }
         else
         {
-            Writer.Raw("ERROR\r\n"u8);
+            Writer.UnknownCommand();
             return;
         }
         Writer.Raw("END\r\n"u8);
@@ -105,6 +112,10 @@ public sealed partial class MemcachedSession
         Stat("cmd_meta", Server.StatTotal(MemcachedStat.CmdMeta));
         Stat("get_hits", Server.StatTotal(MemcachedStat.GetHits));
         Stat("get_misses", Server.StatTotal(MemcachedStat.GetMisses));
+        // The engine does not tell a miss on an expired key from any other miss (expired keys are counted
+        // in "reclaimed"), so these two are always 0.
+        Stat("get_expired", 0);
+        Stat("get_flushed", 0);
         Stat("delete_misses", Server.StatTotal(MemcachedStat.DeleteMisses));
         Stat("delete_hits", Server.StatTotal(MemcachedStat.DeleteHits));
         Stat("incr_misses", Server.StatTotal(MemcachedStat.IncrMisses));

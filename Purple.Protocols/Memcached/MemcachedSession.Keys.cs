@@ -13,7 +13,8 @@ public sealed partial class MemcachedSession
         int count = r.TokenCount - (r.NoReply ? 1 : 0);
         if (count < 2 || count > 3 || (count == 3 && !r[2].SequenceEqual("0"u8)))
         {
-            Writer.Line(count < 2 ? "ERROR" : "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]");
+            if (count < 2) Writer.UnknownCommand();
+            else Writer.Line("CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]");
             return;
         }
         if (!MemcachedKeys.IsValid(r[1], Limits))
@@ -31,7 +32,7 @@ public sealed partial class MemcachedSession
     {
         if (r.TokenCount is not (3 or 4))
         {
-            Writer.Raw("ERROR\r\n"u8);
+            Writer.UnknownCommand();
             return;
         }
         if (!MemcachedKeys.IsValid(r[1], Limits))
@@ -60,7 +61,7 @@ public sealed partial class MemcachedSession
     {
         if (r.TokenCount is not (3 or 4))
         {
-            Writer.Raw("ERROR\r\n"u8);
+            Writer.UnknownCommand();
             return;
         }
         if (!MemcachedKeys.IsValid(r[1], Limits))

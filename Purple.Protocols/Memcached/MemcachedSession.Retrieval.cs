@@ -12,16 +12,21 @@ public sealed partial class MemcachedSession
         long expiresAt = 0;
         if (touch)
         {
-            if (r.TokenCount < 2 || !MemcachedDecoder.TryParseInt64(r[1], out long exptime))
+            if (r.TokenCount < 2)
             {
-                Writer.Line(r.TokenCount < 3 ? "ERROR" : "CLIENT_ERROR invalid exptime argument");
+                Writer.UnknownCommand();
+                return;
+            }
+            if (!MemcachedDecoder.TryParseInt64(r[1], out long exptime))
+            {
+                Writer.Line("CLIENT_ERROR invalid exptime argument");
                 return;
             }
             expiresAt = ExpiresAt(exptime);
         }
-        if (r.TokenCount <= first)
+        else if (r.TokenCount <= first)
         {
-            Writer.Raw("ERROR\r\n"u8);
+            Writer.UnknownCommand();
             return;
         }
         for (int i = first; i < r.TokenCount; i++)
@@ -33,7 +38,6 @@ public sealed partial class MemcachedSession
                 Writer.Line("CLIENT_ERROR bad command line format");
                 return;
             }
-            Count(MemcachedStat.CmdGet);
             StringItem item;
             bool hit;
             if (touch)
@@ -45,19 +49,15 @@ public sealed partial class MemcachedSession
                 item = result.Item;
                 Count(hit ? MemcachedStat.TouchHits : MemcachedStat.TouchMisses);
             }
+
             else
             {
+                // gat counts as a touch only, as in memcached.
+                Count(MemcachedStat.CmdGet);
                 hit = Store.TryGet(MemcachedServerContext.Db, key, out item) == ReadStatus.Found;
+                Count(hit ? MemcachedStat.GetHits : MemcachedStat.GetMisses);
             }
-            if (hit)
-            {
-                Count(MemcachedStat.GetHits);
-                Writer.Value(key, item.ClientFlags, item.Value, item.Cas, withCas);
-            }
-            else
-            {
-                Count(MemcachedStat.GetMisses);
-            }
+            if (hit) Writer.Value(key, item.ClientFlags, item.Value, item.Cas, withCas);
         }
         if (!r.Continues) Writer.Raw("END\r\n"u8);
     }

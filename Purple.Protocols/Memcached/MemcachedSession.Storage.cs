@@ -8,9 +8,13 @@ public sealed partial class MemcachedSession
 {
     private void Store_(MemcachedRequest r)
     {
-        if (r.Error is "ERROR" or "CLIENT_ERROR bad command line format")
+        if (r.Error is "ERROR")
         {
-            // A malformed line: memcached answers even under noreply, since it cannot trust the line.
+            Writer.UnknownCommand();
+            return;
+        }
+        if (r.Error is "CLIENT_ERROR bad command line format")
+        {
             Writer.Line(r.Error);
             return;
         }

@@ -50,6 +50,22 @@ public sealed partial class MemcachedSession
 
     public void Execute(MemcachedRequest r)
     {
+        Writer.Muted = r.NoReply && TakesNoReply(r.Command);
+        try
+        {
+            Run(r);
+        }
+        finally
+        {
+            Writer.Muted = false;
+        }
+    }
+
+    private static bool TakesNoReply(MemcachedCommand c) => MemcachedCommands.IsStorage(c) || c is MemcachedCommand.Delete or MemcachedCommand.Incr
+        or MemcachedCommand.Decr or MemcachedCommand.Touch or MemcachedCommand.FlushAll or MemcachedCommand.Verbosity;
+
+    private void Run(MemcachedRequest r)
+    {
         switch (r.Command)
         {
             case MemcachedCommand.Get: Retrieve(r, withCas: false, touch: false); break;
@@ -73,7 +89,7 @@ public sealed partial class MemcachedSession
             case MemcachedCommand.MetaArithmetic: MetaArithmetic(r); break;
             case MemcachedCommand.MetaNoop: Writer.Raw("MN\r\n"u8); break;
             case MemcachedCommand.MetaDebug: MetaDebug(r); break;
-            default: Writer.Raw("ERROR\r\n"u8); break;
+            default: Writer.UnknownCommand(); break;
         }
     }
 
@@ -99,7 +115,7 @@ public sealed partial class MemcachedSession
         return left <= 0 ? 0 : (left + 999) / 1000;
     }
 
-    private bool ReplyWanted(MemcachedRequest r) => !r.NoReply;
+    private bool ReplyWanted(MemcachedRequest r) => !Writer.Muted;
 
     private static bool IsOutOfMemory(in ExecResult result) => result.Status == ExecStatus.Failed && result.Error == PurpleError.OutOfMemory;
 }

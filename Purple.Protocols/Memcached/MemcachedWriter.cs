@@ -22,8 +22,24 @@ public sealed class MemcachedWriter
 
     public long BytesWritten { get; set; }
 
+    /// <summary>
+    /// Set while a "noreply" command runs: memcached sends such a command nothing, not even its
+    /// CLIENT_ERROR lines; only <see cref="UnknownCommand"/> gets through.
+    /// </summary>
+    public bool Muted { get; set; }
+
+    /// <summary>"ERROR": the one reply memcached sends even to a noreply command.</summary>
+    public void UnknownCommand()
+    {
+        bool muted = Muted;
+        Muted = false;
+        Raw("ERROR\r\n"u8);
+        Muted = muted;
+    }
+
     public void Raw(ReadOnlySpan<byte> bytes)
     {
+        if (Muted) return;
         BytesWritten += bytes.Length;
         while (bytes.Length > 0)
         {
@@ -38,6 +54,7 @@ public sealed class MemcachedWriter
     /// <summary>A reply line of ASCII text (errors, VERSION, STAT lines) plus CRLF.</summary>
     public void Line(string text)
     {
+        if (Muted) return;
         var span = Output.GetSpan(text.Length + 2);
         int n = Encoding.ASCII.GetBytes(text, span);
         span[n++] = (byte)'\r';
@@ -48,6 +65,7 @@ public sealed class MemcachedWriter
 
     public void UnsignedLine(ulong value)
     {
+        if (Muted) return;
         var span = Output.GetSpan(22);
         Utf8Formatter.TryFormat(value, span, out int n);
         span[n++] = (byte)'\r';
@@ -59,6 +77,7 @@ public sealed class MemcachedWriter
     /// <summary>"VALUE key flags bytes [cas]\r\n" + data + "\r\n".</summary>
     public void Value(ReadOnlySpan<byte> key, uint flags, ReadOnlySpan<byte> data, ulong cas, bool withCas)
     {
+        if (Muted) return;
         int header = 6 + key.Length + 1 + 10 + 1 + 10 + 1 + 20 + 2;
         bool small = header + data.Length + 2 <= ChunkThreshold;
         var span = Output.GetSpan(small ? header + data.Length + 2 : header);
@@ -102,6 +121,7 @@ public sealed class MemcachedWriter
     /// <summary>" X" + token: a return flag of a meta reply.</summary>
     public void MetaFlag(byte flag, ReadOnlySpan<byte> token)
     {
+        if (Muted) return;
         var span = Output.GetSpan(2 + token.Length);
         span[0] = (byte)' ';
         span[1] = flag;
@@ -112,6 +132,7 @@ public sealed class MemcachedWriter
 
     public void MetaFlag(byte flag, long value)
     {
+        if (Muted) return;
         var span = Output.GetSpan(22);
         span[0] = (byte)' ';
         span[1] = flag;
@@ -122,6 +143,7 @@ public sealed class MemcachedWriter
 
     public void MetaFlag(byte flag, ulong value)
     {
+        if (Muted) return;
         var span = Output.GetSpan(22);
         span[0] = (byte)' ';
         span[1] = flag;
@@ -132,6 +154,7 @@ public sealed class MemcachedWriter
 
     public void Number(long value)
     {
+        if (Muted) return;
         var span = Output.GetSpan(20);
         Utf8Formatter.TryFormat(value, span, out int n);
         Output.Advance(n);

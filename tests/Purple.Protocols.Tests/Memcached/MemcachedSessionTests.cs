@@ -98,6 +98,16 @@ public class MemcachedSessionTests
     }
 
     [Fact]
+    public async Task Noreply_silences_client_errors_too_but_not_error()
+    {
+        await using var mc = new SessionHarness();
+        mc.Send("set k 0 0 1\r\n1\r\n");
+        Assert.Equal("", mc.Send("incr k -1 noreply\r\ntouch k x noreply\r\nflush_all abc noreply\r\nverbosity abc noreply\r\ndelete k 5 noreply\r\n"));
+        Assert.Equal("ERROR\r\n", mc.Send("set k 1 noreply\r\n"));
+        Assert.Equal("VALUE k 0 1\r\n1\r\nEND\r\n", mc.Send("get k\r\n"));
+    }
+
+    [Fact]
     public async Task Delete_accepts_the_legacy_zero_and_nothing_else()
     {
         await using var mc = new SessionHarness();
