@@ -118,10 +118,10 @@ public sealed partial class PurpleEngine
                 if (c.OnlyIfTargetMissing) return new ExecResult { Status = ExecStatus.NotPerformed };
                 target.Remove(targetSpace, existing);
             }
-            // Move the entry object itself: value, TTL, metadata and access history go with it.
+            // Move the entry object itself: value, TTL, metadata, access history and item state go with it.
             source.Remove(sourceSpace!, entry);
             entry.Key = c.Destination;
-            entry.Cas = NextCas();
+            entry.NewVersion(NextCas());
             target.Insert(targetSpace, entry, targetHash);
             return ExecResult.Int(1);
         }

@@ -16,8 +16,33 @@ public sealed partial class PurpleEngine
             shard.CountLookup(entry);
             item = default;
             if (entry is null) return ReadStatus.Missing;
-            shard.Touch(entry, now);
+            shard.TouchRead(entry, now);
             if (!entry.IsString) return ReadStatus.WrongType;
+            item = entry.ToItem();
+            return ReadStatus.Found;
+        }
+    }
+
+    public ReadStatus TryGetItem(int db, ReadOnlySpan<byte> key, ItemReadOptions options, out StringItem item, out ItemAccess access)
+    {
+        long now = Now();
+        var (shard, hash) = Route(key);
+        lock (shard.Gate)
+        {
+            var entry = shard.FindForRead(db, key, hash, now);
+            if ((options & ItemReadOptions.NoStats) == 0) shard.CountLookup(entry);
+            item = default;
+            access = default;
+            if (entry is null) return ReadStatus.Missing;
+            bool touch = (options & ItemReadOptions.NoTouch) == 0;
+            if (!entry.IsString)
+            {
+                if (touch) shard.Touch(entry, now);
+                return ReadStatus.WrongType;
+            }
+            // Read before the touch: the caller wants how the item had been used before this request.
+            access = new ItemAccess(shard.LastAccessMs(entry, now), entry.State);
+            if (touch) shard.TouchRead(entry, now);
             item = entry.ToItem();
             return ReadStatus.Found;
         }
@@ -38,7 +63,7 @@ public sealed partial class PurpleEngine
                 var entry = shard.FindForRead(db, keys[i], hash, now);
                 shard.CountLookup(entry);
                 if (entry is null) continue;
-                shard.Touch(entry, now);
+                shard.TouchRead(entry, now);
                 values[i] = entry.IsString ? entry.StringValue : null;
             }
         }

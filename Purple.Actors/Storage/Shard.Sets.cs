@@ -69,7 +69,7 @@ internal sealed partial class Shard
 
     private void ChargeChange(Entry entry, long costBefore)
     {
-        entry.Cas = _engine.NextCas();
+        entry.NewValue(_engine.NextCas());
         UsedBytes += MemoryCost.Of(entry) - costBefore;
     }
 

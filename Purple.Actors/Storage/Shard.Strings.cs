@@ -53,7 +53,7 @@ internal sealed partial class Shard
             long before = MemoryCost.Of(entry);
             entry.SetString(c.Value, c.ClientFlags, c.ContentType);
             entry.ExpiresAt = expiresAt;
-            entry.Cas = _engine.NextCas();
+            entry.NewValue(_engine.NextCas());
             Touch(entry, now);
             UsedBytes += MemoryCost.Of(entry) - before;
             space.TrackExpiry(entry);
@@ -94,7 +94,7 @@ internal sealed partial class Shard
             return ExecResult.Int(1);
         }
         entry.ExpiresAt = c.ExpiresAt;
-        entry.Cas = _engine.NextCas();
+        entry.NewVersion(_engine.NextCas());
         space!.TrackExpiry(entry);
         return ExecResult.Int(1);
     }
@@ -105,7 +105,7 @@ internal sealed partial class Shard
         var entry = space is null ? null : FindForWrite(space, c.Key, hash, now);
         if (entry is null || entry.ExpiresAt == 0) return ExecResult.Int(0);
         entry.ExpiresAt = 0;
-        entry.Cas = _engine.NextCas();
+        entry.NewVersion(_engine.NextCas());
         space!.Untrack(entry);
         return ExecResult.Int(1);
     }
@@ -175,7 +175,7 @@ internal sealed partial class Shard
         }
         long before = MemoryCost.Of(entry);
         entry.ReplaceBytes(value);
-        entry.Cas = _engine.NextCas();
+        entry.NewValue(_engine.NextCas());
         Touch(entry, now);
         UsedBytes += MemoryCost.Of(entry) - before;
         return entry;
@@ -202,7 +202,7 @@ internal sealed partial class Shard
         if (entry is null) return ExecResult.Bytes(null);
         if (!entry.IsString) return WrongType;
         var space = _keyspaces[c.Db]!;
-        Touch(entry, now);
+        TouchRead(entry, now);
         switch (c.Action)
         {
             case GetExAction.SetExpiry when c.ExpiresAt <= now:
@@ -211,12 +211,12 @@ internal sealed partial class Shard
                 return new ExecResult { Status = ExecStatus.Ok, Value = last.Value, Item = last };
             case GetExAction.SetExpiry:
                 entry.ExpiresAt = c.ExpiresAt;
-                entry.Cas = _engine.NextCas();
+                entry.NewVersion(_engine.NextCas());
                 space.TrackExpiry(entry);
                 break;
             case GetExAction.Persist when entry.ExpiresAt != 0:
                 entry.ExpiresAt = 0;
-                entry.Cas = _engine.NextCas();
+                entry.NewVersion(_engine.NextCas());
                 space.Untrack(entry);
                 break;
         }

@@ -68,11 +68,15 @@ internal sealed partial class Shard
         return null;
     }
 
-    public Entry NewEntry(byte[] key, object value, long now) => new(key, value)
+    public Entry NewEntry(byte[] key, object value, long now)
     {
-        Cas = _engine.NextCas(),
-        Access = _engine.Settings.Policy == EvictionPolicy.Lfu ? LfuCounter.Initial(now) : _engine.LruClock(now),
-    };
+        var entry = new Entry(key, value)
+        {
+            Access = _engine.Settings.Policy == EvictionPolicy.Lfu ? LfuCounter.Initial(now) : _engine.LruClock(now),
+        };
+        entry.NewValue(_engine.NextCas());
+        return entry;
+    }
 
     public void Insert(Keyspace space, Entry entry, uint hash)
     {
@@ -101,6 +105,18 @@ internal sealed partial class Shard
             ? LfuCounter.Touch(entry.Access, now, ref Rng)
             : _engine.LruClock(now);
     }
+
+    /// <summary>A read of the value: recency as <see cref="Touch"/>, and the item counts as fetched.</summary>
+    public void TouchRead(Entry entry, long now)
+    {
+        Touch(entry, now);
+        entry.MarkFetched();
+    }
+
+    /// <summary>Unix ms of the entry's last access, read back from its LRU clock or LFU stamp.</summary>
+    public long LastAccessMs(Entry entry, long now) => _engine.Settings.Policy == EvictionPolicy.Lfu
+        ? LfuCounter.LastAccessMs(entry.Access, now)
+        : now - unchecked(_engine.LruClock(now) - entry.Access);
 
     public void CountLookup(Entry? entry)
     {

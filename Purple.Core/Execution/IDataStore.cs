@@ -23,6 +23,13 @@ public interface IDataStore
 
     ReadStatus TryGet(int db, ReadOnlySpan<byte> key, out StringItem item);
 
+    /// <summary>
+    /// <see cref="TryGet"/> that also reports how the item had been used before this read (<paramref name="access"/>:
+    /// last access time, fetched, stale, lease taken), and that with <see cref="ItemReadOptions.NoTouch"/> leaves no
+    /// trace on it. <paramref name="access"/> is default unless the result is <see cref="ReadStatus.Found"/>.
+    /// </summary>
+    ReadStatus TryGetItem(int db, ReadOnlySpan<byte> key, ItemReadOptions options, out StringItem item, out ItemAccess access);
+
     /// <summary>MGET: one entry per key, null for missing keys and keys of other types.</summary>
     byte[]?[] GetMany(int db, byte[][] keys);
 
