@@ -19,10 +19,12 @@ public sealed partial class PurpleEngine
     public bool CanAcceptWrite() => EnsureCapacity(Now());
 
     // Redis lets commands that can only shrink the dataset run even when it is out of memory, so a full
-    // store can always be emptied.
+    // store can always be emptied. Marking stale and handing out a lease allocate nothing either; only
+    // a lease that may create the key needs room.
     private static bool FreesMemoryOnly(WriteCommand command) => command.Code is
         CommandCode.Delete or CommandCode.GetDel or CommandCode.SRem or CommandCode.SPop or
-        CommandCode.FlushDb or CommandCode.FlushAll or CommandCode.Persist or CommandCode.Expire;
+        CommandCode.FlushDb or CommandCode.FlushAll or CommandCode.Persist or CommandCode.Expire or
+        CommandCode.Invalidate || command is LeaseCommand { Vivify: false };
 
     /// <summary>
     /// Applies a write as of <paramref name="now"/> (Unix ms). Reads neither the clock nor a shared random source,
@@ -64,6 +66,10 @@ public sealed partial class PurpleEngine
                 return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.GetDel(c, hash, now));
             case GetExCommand c:
                 return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.GetEx(c, hash, now));
+            case InvalidateCommand c:
+                return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.Invalidate(c, hash, now));
+            case LeaseCommand c:
+                return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.Lease(c, hash, now));
             default:
                 throw new NotSupportedException($"Unknown write command {command.GetType().Name}.");
         }

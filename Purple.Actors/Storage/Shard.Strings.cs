@@ -29,8 +29,16 @@ internal sealed partial class Shard
                 return ExecResult.Of(ExecStatus.Missing);
             case SetCondition.IfCasMatches when existing.Cas != c.ExpectedCas:
                 return ExecResult.Of(ExecStatus.CasMismatch);
+            case SetCondition.IfCasMatchesOrStale when existing is null || !existing.IsString:
+                return ExecResult.Of(ExecStatus.Missing);
+            // memcached reads a CAS of 0 as none given, which never matches.
+            case SetCondition.IfCasMatchesOrStale when c.ExpectedCas == 0 || c.ExpectedCas > existing.Cas:
+                return ExecResult.Of(ExecStatus.CasMismatch);
         }
-        long expiresAt = (c.Options & SetOptions.KeepTtl) != 0 ? existing?.ExpiresAt ?? 0 : c.ExpiresAt;
+        // memcached ms I with an older CAS: the late value is stored but stays stale, with the item's expiry and lease.
+        bool storeStale = c.Condition == SetCondition.IfCasMatchesOrStale && c.ExpectedCas < existing!.Cas;
+        var keptState = storeStale ? ItemState.Stale | (existing!.State & ItemState.LeaseTaken) : ItemState.None;
+        long expiresAt = storeStale || (c.Options & SetOptions.KeepTtl) != 0 ? existing?.ExpiresAt ?? 0 : c.ExpiresAt;
         if (expiresAt != 0 && expiresAt <= now)
         {
             // An expiry already past stores nothing and removes the old value (Redis SET PXAT in the past,
@@ -54,6 +62,7 @@ internal sealed partial class Shard
             entry.SetString(c.Value, c.ClientFlags, c.ContentType);
             entry.ExpiresAt = expiresAt;
             entry.NewValue(_engine.NextCas());
+            entry.State = keptState;
             Touch(entry, now);
             UsedBytes += MemoryCost.Of(entry) - before;
             space.TrackExpiry(entry);

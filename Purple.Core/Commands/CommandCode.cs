@@ -22,4 +22,6 @@ public enum CommandCode : ushort
     FlushAll = 13,
     GetDel = 14,
     GetEx = 15,
+    Invalidate = 16,
+    Lease = 17,
 }

@@ -69,6 +69,13 @@ public static class CommandCodec
             case GetExCommand c:
                 w.Int(c.Db); w.Bytes(c.Key); w.Byte((byte)c.Action); w.Long(c.ExpiresAt);
                 break;
+            case InvalidateCommand c:
+                w.Int(c.Db); w.Bytes(c.Key); w.Byte((byte)c.Expiry); w.Long(c.ExpiresAt); w.Bool(c.CompareCas); w.ULong(c.ExpectedCas);
+                break;
+            case LeaseCommand c:
+                w.Int(c.Db); w.Bytes(c.Key); w.Byte((byte)c.Expiry); w.Long(c.ExpiresAt); w.Bool(c.Vivify); w.Long(c.VivifyExpiresAt);
+                w.Long(c.RecacheBefore); w.Bool(c.RecacheAfterExpiry);
+                break;
             default:
                 throw new ArgumentException($"No codec for {command.GetType().Name}.", nameof(command));
         }
@@ -94,7 +101,7 @@ public static class CommandCodec
         {
             CommandCode.Set => new SetCommand(
                 r.Int(), r.Bytes(), r.Bytes(), r.Long(),
-                (SetCondition)r.EnumValue((byte)SetCondition.IfCasMatches, nameof(SetCondition)),
+                (SetCondition)r.EnumValue((byte)SetCondition.IfCasMatchesOrStale, nameof(SetCondition)),
                 (SetOptions)r.FlagsValue((byte)(SetOptions.KeepTtl | SetOptions.ReturnOld), nameof(SetOptions)),
                 r.UInt(), r.NullableString(), r.ULong()),
             CommandCode.Delete => new DeleteCommand(r.Int(), r.BytesArray()),
@@ -111,6 +118,10 @@ public static class CommandCodec
             CommandCode.FlushAll => new FlushAllCommand(),
             CommandCode.GetDel => new GetDelCommand(r.Int(), r.Bytes()),
             CommandCode.GetEx => new GetExCommand(r.Int(), r.Bytes(), (GetExAction)r.EnumValue((byte)GetExAction.Persist, nameof(GetExAction)), r.Long()),
+            CommandCode.Invalidate => new InvalidateCommand(r.Int(), r.Bytes(), (GetExAction)r.EnumValue((byte)GetExAction.Persist, nameof(GetExAction)), r.Long(),
+                r.Bool(), r.ULong()),
+            CommandCode.Lease => new LeaseCommand(r.Int(), r.Bytes(), (GetExAction)r.EnumValue((byte)GetExAction.Persist, nameof(GetExAction)), r.Long(),
+                r.Bool(), r.Long(), r.Long(), r.Bool()),
             _ => throw new CommandCodecException($"Unknown command code {code}", 0),
         };
         r.End();

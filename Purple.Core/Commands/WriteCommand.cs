@@ -23,6 +23,13 @@ public enum SetCondition : byte
     IfExists = 2,
     /// <summary>Only if the item's CAS equals <see cref="SetCommand.ExpectedCas"/> (memcached cas).</summary>
     IfCasMatches = 3,
+    /// <summary>
+    /// memcached ms with C and I: as <see cref="IfCasMatches"/>, but an <see cref="SetCommand.ExpectedCas"/> lower than
+    /// the item's (a writer that read an older version) still stores, marked <see cref="Execution.ItemState.Stale"/>,
+    /// keeping the item's expiry and lease. A higher one, or 0 (memcached's "no CAS"), is a CasMismatch. Added after the
+    /// first layout (append-only).
+    /// </summary>
+    IfCasMatchesOrStale = 4,
 }
 
 [Flags]
@@ -178,4 +185,49 @@ public enum GetExAction : byte { None = 0, SetExpiry = 1, Persist = 2 }
 public sealed record GetExCommand(int Db, byte[] Key, GetExAction Action, long ExpiresAt = 0) : WriteCommand(Db)
 {
     public override CommandCode Code => CommandCode.GetEx;
+}
+
+/// <summary>
+/// Mark a string stale instead of deleting it (memcached md with I): it stays readable, readers are told it is
+/// stale, and its lease is freed so the next reader wins it (<see cref="LeaseCommand"/>). Gives the item a new CAS
+/// and, with <paramref name="Expiry"/>, a new expiry (an expiry at or before the time of application deletes it).
+/// With <paramref name="CompareCas"/>, only if the item's CAS equals <paramref name="ExpectedCas"/>.
+/// Result: Ok with Item; Missing (no key, or not a string); CasMismatch.
+/// </summary>
+public sealed record InvalidateCommand(int Db, byte[] Key, GetExAction Expiry = GetExAction.None, long ExpiresAt = 0,
+    bool CompareCas = false, ulong ExpectedCas = 0) : WriteCommand(Db)
+{
+    public override CommandCode Code => CommandCode.Invalidate;
+}
+
+/// <summary>
+/// The write half of a read with a lease (memcached mg with N, R or T; anti-dogpiling), in one step under the key's
+/// lock: with <paramref name="Vivify"/> create a missing key as an empty string expiring at
+/// <paramref name="VivifyExpiresAt"/>; change an existing item's expiry (<paramref name="Expiry"/>,
+/// <paramref name="ExpiresAt"/>; at or before the time of application the item is returned and deleted); then hand
+/// the lease — the right to recompute the value — to this caller if nobody holds it and the item was just created,
+/// is stale, or has an expiry before <paramref name="RecacheBefore"/> (Unix ms, 0 = never). That expiry is the one
+/// before this command's change, or after it with <paramref name="RecacheAfterExpiry"/>. Handing out the lease
+/// changes neither the value nor the CAS; creating the key or changing its expiry does.
+/// Result: Ok with Item (as the command left it) and Integer = <see cref="LeaseOutcome"/>; Missing; WrongType.
+/// </summary>
+public sealed record LeaseCommand(int Db, byte[] Key, GetExAction Expiry = GetExAction.None, long ExpiresAt = 0,
+    bool Vivify = false, long VivifyExpiresAt = 0, long RecacheBefore = 0, bool RecacheAfterExpiry = false) : WriteCommand(Db)
+{
+    public override CommandCode Code => CommandCode.Lease;
+}
+
+/// <summary>What a <see cref="LeaseCommand"/> did and found; its result's Integer.</summary>
+[Flags]
+public enum LeaseOutcome : byte
+{
+    None = 0,
+    /// <summary>This caller got the lease (memcached W).</summary>
+    Won = 1,
+    /// <summary>The key was missing and was created empty.</summary>
+    Created = 2,
+    /// <summary>The item is stale (memcached X).</summary>
+    Stale = 4,
+    /// <summary>Someone else already held the lease (memcached Z).</summary>
+    Taken = 8,
 }

@@ -25,6 +25,8 @@ public class CommandCodeTableTests
         ("FlushAll", 13),
         ("GetDel", 14),
         ("GetEx", 15),
+        ("Invalidate", 16),
+        ("Lease", 17),
     ];
 
     [Fact]

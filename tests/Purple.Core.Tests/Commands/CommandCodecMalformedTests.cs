@@ -65,8 +65,8 @@ public class CommandCodecMalformedTests
     [Fact]
     public void Out_of_range_fields_are_rejected()
     {
-        // SET k v with condition 4 (no such SetCondition)
-        Assert.Throws<CommandCodecException>(() => CommandCodec.Read(new byte[] { 1, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0 }));
+        // SET k v with condition 5 (no such SetCondition; 4 is IfCasMatchesOrStale)
+        Assert.Throws<CommandCodecException>(() => CommandCodec.Read(new byte[] { 1, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0 }));
         // SET with an unknown option bit
         Assert.Throws<CommandCodecException>(() => CommandCodec.Read(new byte[] { 1, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0 }));
         // SET with a content type that is not UTF-8

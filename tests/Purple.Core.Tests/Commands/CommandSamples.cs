@@ -58,6 +58,13 @@ internal static class CommandSamples
         new GetExCommand(0, "k"u8.ToArray(), GetExAction.None),
         new GetExCommand(0, Binary, GetExAction.SetExpiry, long.MaxValue),
         new GetExCommand(0, Empty, GetExAction.Persist, long.MinValue),
+        new SetCommand(0, "k"u8.ToArray(), Binary, 0, SetCondition.IfCasMatchesOrStale, ExpectedCas: 42),
+        new InvalidateCommand(0, "k"u8.ToArray()),
+        new InvalidateCommand(-3, Binary, GetExAction.SetExpiry, long.MaxValue, CompareCas: true, ExpectedCas: ulong.MaxValue),
+        new InvalidateCommand(int.MaxValue, Empty, GetExAction.Persist, long.MinValue, CompareCas: true, ExpectedCas: 0),
+        new LeaseCommand(0, "k"u8.ToArray()),
+        new LeaseCommand(1, Binary, GetExAction.SetExpiry, long.MaxValue, Vivify: true, VivifyExpiresAt: long.MinValue, RecacheBefore: long.MaxValue, RecacheAfterExpiry: true),
+        new LeaseCommand(int.MinValue, AllBytes, GetExAction.Persist, -1, Vivify: false, VivifyExpiresAt: 1, RecacheBefore: -1),
     ];
 
     /// <summary>Samples small enough to truncate at every byte without the test taking seconds.</summary>
