@@ -21,12 +21,15 @@ public sealed partial class MemcachedSession
         return mask;
     }
 
-    private static readonly ulong MetaGetFlags = Flags("bcfkOqstvNT");
-    private static readonly ulong MetaSetFlags = Flags("bcCFkOqsSTMN");
-    private static readonly ulong MetaDeleteFlags = Flags("bCkOq");
+    private static readonly ulong MetaGetFlags = Flags("bcfhklOqRstuvNT");
+    private static readonly ulong MetaSetFlags = Flags("bcCFIkOqsSTMN");
+    private static readonly ulong MetaDeleteFlags = Flags("bCIkOqT");
     private static readonly ulong MetaArithmeticFlags = Flags("bcCkOqtvNJDTM");
 
     private bool Has(char flag) => (_flagMask & (1UL << (flag - 'A'))) != 0;
+
+    /// <summary>Token index of a flag of the current request, int.MaxValue when absent (memcached applies T, N, R in token order).</summary>
+    private int FlagIndex(char flag) => Has(flag) ? _flagAt[flag - 'A'] : int.MaxValue;
 
     private ReadOnlySpan<byte> FlagToken(MemcachedRequest r, char flag) => r[_flagAt[flag - 'A']][1..];
 
@@ -88,8 +91,11 @@ public sealed partial class MemcachedSession
         return Has(flag) && MemcachedDecoder.TryParseInt64(FlagToken(r, flag), out value);
     }
 
-    /// <summary>The return flags every meta command shares (k, O, b), plus c/f/s/t when asked and known.</summary>
-    private void ReturnFlags(MemcachedRequest r, int first, in StringItem item, bool haveItem)
+    /// <summary>
+    /// The return flags every meta command shares (k, O, b), plus c/f/s/t when asked and known, and mg's h and l
+    /// (with its TTL as memcached prints it at each token) when <paramref name="view"/> is given.
+    /// </summary>
+    private void ReturnFlags(MemcachedRequest r, int first, in StringItem item, bool haveItem, MetaGetView? view = null)
     {
         for (int i = first; i < r.TokenCount; i++)
         {
@@ -113,7 +119,13 @@ public sealed partial class MemcachedSession
                     Writer.MetaFlag((byte)'s', (long)item.Value.Length);
                     break;
                 case (byte)'t' when haveItem:
-                    Writer.MetaFlag((byte)'t', TtlSeconds(item.ExpiresAt));
+                    Writer.MetaFlag((byte)'t', TtlSeconds(view is { } v ? v.ExpiresAtToken(r, first, i) : item.ExpiresAt));
+                    break;
+                case (byte)'h' when view is { } fetched:
+                    Writer.MetaFlag((byte)'h', fetched.Access.Fetched ? 1 : 0);
+                    break;
+                case (byte)'l' when view is { } used:
+                    Writer.MetaFlag((byte)'l', used.Known ? SecondsSince(used.Access.LastAccessMs) : 0);
                     break;
             }
         }
@@ -127,44 +139,75 @@ public sealed partial class MemcachedSession
         return false;
     }
 
+    /// <summary>
+    /// What mg reports beyond the item: how it had been used before this request (h, l) and the TTL it had at each
+    /// token, since memcached applies T and N as it walks the flags ("mg k t T30" prints the TTL before the touch).
+    /// </summary>
+    private readonly struct MetaGetView(ItemAccess access, bool known, bool created, long expiresBefore, long touchExpiresAt, long vivifyExpiresAt)
+    {
+        public ItemAccess Access { get; } = access;
+
+        /// <summary>False when there was no item to describe before this request (created by N, or by another client meanwhile).</summary>
+        public bool Known { get; } = known;
+
+        public long ExpiresAtToken(MemcachedRequest r, int first, int index)
+        {
+            long expiresAt = created ? 0 : expiresBefore;
+            for (int i = first; i < index; i++)
+            {
+                byte c = r[i][0];
+                if (c == (byte)'T') expiresAt = touchExpiresAt;
+                else if (c == (byte)'N' && created) expiresAt = vivifyExpiresAt;
+            }
+            return expiresAt;
+        }
+    }
+
+    private long SecondsSince(long unixMs) => Math.Max(0, (Server.NowMs - unixMs) / 1000);
+
     private void MetaGet(MemcachedRequest r)
     {
         if (!MetaArgsPresent(r, 2) || !ParseMeta(r, 2, MetaGetFlags)) return;
         Count(MemcachedStat.CmdGet);
-        long ttl = 0;
-        if ((Has('T') && !TryFlagNumber(r, 'T', out ttl)) || (Has('N') && !TryFlagNumber(r, 'N', out _)))
+        long ttl = 0, vivifyTtl = 0, recacheTtl = 0;
+        if ((Has('T') && !TryFlagNumber(r, 'T', out ttl)) || (Has('N') && !TryFlagNumber(r, 'N', out vivifyTtl))
+            || (Has('R') && !TryFlagNumber(r, 'R', out recacheTtl)))
         {
             Writer.Raw("CLIENT_ERROR bad token in command line format\r\n"u8);
             return;
         }
-        StringItem item;
-        bool hit;
-        bool won = false;
+        var db = MemcachedServerContext.Db;
+        long touchExpiresAt = Has('T') ? ExpiresAt(ttl) : 0;
+        long vivifyExpiresAt = Has('N') ? ExpiresAt(vivifyTtl) : 0;
+        long recacheBefore = Has('R') ? ExpiresAt(recacheTtl) : 0;
+        // A read first: it reports how the item had been used (h, l) and refreshes it unless u. Most mg stop here.
+        var status = Store.TryGetItem(db, _metaKey, Has('u') ? ItemReadOptions.NoTouch : ItemReadOptions.None, out var item, out var access);
+        bool hit = status == ReadStatus.Found;
+        long expiresBefore = item.ExpiresAt;
+        var outcome = hit ? Observed(access) : LeaseOutcome.None;
+        // The write half - touch (T), vivify (N), hand out the lease (R, or a stale item nobody is recomputing) - is a
+        // record, taken only when it can change something, so a replica or journal sees every lease.
+        bool write = hit
+            ? Has('T') || (!access.LeaseTaken && (access.Stale || (recacheBefore != 0 && item.ExpiresAt != 0 && item.ExpiresAt < recacheBefore)))
+            : status == ReadStatus.Missing && Has('N');
+        if (write)
+        {
+            var expiry = !Has('T') ? GetExAction.None : touchExpiresAt == 0 ? GetExAction.Persist : GetExAction.SetExpiry;
+            // On a miss, whichever of N and T comes last sets the new item's TTL, as memcached applies them in order.
+            long createdExpiresAt = !Has('T') || FlagIndex('T') < FlagIndex('N') ? vivifyExpiresAt : touchExpiresAt;
+            var result = Store.Execute(new LeaseCommand(db, _metaKey!, expiry, touchExpiresAt, Has('N'), createdExpiresAt, recacheBefore,
+                RecacheAfterExpiry: FlagIndex('T') < FlagIndex('R')));
+            hit = result.IsOk;
+            if (hit)
+            {
+                item = result.Item;
+                outcome = (LeaseOutcome)result.Integer;
+            }
+        }
         if (Has('T'))
         {
             Count(MemcachedStat.CmdTouch);
-            hit = TouchKey(_metaKey!, ExpiresAt(ttl), out item);
             Count(hit ? MemcachedStat.TouchHits : MemcachedStat.TouchMisses);
-        }
-        else
-        {
-            hit = Store.TryGet(MemcachedServerContext.Db, _metaKey, out item) == ReadStatus.Found;
-        }
-        if (!hit && Has('N'))
-        {
-            // Vivify on miss: an empty item with the N TTL, and this client is told it should fill it (W).
-            TryFlagNumber(r, 'N', out long vivifyTtl);
-            var created = Store.Execute(new SetCommand(MemcachedServerContext.Db, _metaKey!, [], ExpiresAt(vivifyTtl), SetCondition.IfNotExists));
-            if (created.IsOk)
-            {
-                hit = true;
-                won = true;
-                item = created.Item;
-            }
-            else
-            {
-                hit = Store.TryGet(MemcachedServerContext.Db, _metaKey, out item) == ReadStatus.Found;
-            }
         }
         if (!hit)
         {
@@ -172,6 +215,7 @@ public sealed partial class MemcachedSession
             if (!Has('q'))
             {
                 Writer.Raw("EN"u8);
+                ReturnFlags(r, 2, default, haveItem: false);
                 Writer.EndLine();
             }
             return;
@@ -186,11 +230,20 @@ public sealed partial class MemcachedSession
         {
             Writer.Raw("HD"u8);
         }
-        ReturnFlags(r, 2, item, haveItem: true);
-        if (won) Writer.Raw(" W"u8);
+        bool created = (outcome & LeaseOutcome.Created) != 0;
+        var view = new MetaGetView(access, known: status == ReadStatus.Found && !created, created,
+            write && Has('T') ? expiresBefore : item.ExpiresAt, touchExpiresAt, vivifyExpiresAt);
+        ReturnFlags(r, 2, item, haveItem: true, view);
+        // memcached's order: Z (someone else is recomputing), X (stale), W (this client should).
+        if ((outcome & LeaseOutcome.Taken) != 0) Writer.Raw(" Z"u8);
+        if ((outcome & LeaseOutcome.Stale) != 0) Writer.Raw(" X"u8);
+        if ((outcome & LeaseOutcome.Won) != 0) Writer.Raw(" W"u8);
         Writer.EndLine();
         if (Has('v')) Writer.Data(item.Value);
     }
+
+    private static LeaseOutcome Observed(in ItemAccess access) =>
+        (access.Stale ? LeaseOutcome.Stale : LeaseOutcome.None) | (access.LeaseTaken ? LeaseOutcome.Taken : LeaseOutcome.None);
 
     private void MetaSet(MemcachedRequest r)
     {
@@ -217,7 +270,9 @@ public sealed partial class MemcachedSession
         byte mode = Has('M') && FlagToken(r, 'M').Length == 1 ? FlagToken(r, 'M')[0] : (byte)'S';
         if (Has('M') && FlagToken(r, 'M').Length != 1) mode = 0;
         var db = MemcachedServerContext.Db;
-        var condition = Has('C') ? SetCondition.IfCasMatches : SetCondition.Always;
+        // I (invalidate mode) with C: a CAS older than the item's still stores, but the item stays stale.
+        var casCondition = Has('I') ? SetCondition.IfCasMatchesOrStale : SetCondition.IfCasMatches;
+        var condition = Has('C') ? casCondition : SetCondition.Always;
         ExecResult result;
         switch (mode)
         {
@@ -228,7 +283,7 @@ public sealed partial class MemcachedSession
                 result = Store.Execute(new SetCommand(db, _metaKey!, r.Value!, ExpiresAt(ttl), SetCondition.IfNotExists, ClientFlags: (uint)flags));
                 break;
             case (byte)'R' or (byte)'r':
-                result = Store.Execute(new SetCommand(db, _metaKey!, r.Value!, ExpiresAt(ttl), Has('C') ? SetCondition.IfCasMatches : SetCondition.IfExists,
+                result = Store.Execute(new SetCommand(db, _metaKey!, r.Value!, ExpiresAt(ttl), Has('C') ? casCondition : SetCondition.IfExists,
                     ClientFlags: (uint)flags, ExpectedCas: (ulong)compare));
                 break;
             case (byte)'A' or (byte)'a' or (byte)'P' or (byte)'p':
@@ -273,15 +328,28 @@ public sealed partial class MemcachedSession
     private void MetaDelete(MemcachedRequest r)
     {
         if (!MetaArgsPresent(r, 2) || !ParseMeta(r, 2, MetaDeleteFlags)) return;
-        long compare = 0;
+        long compare = 0, ttl = 0;
         if (Has('C') && !TryFlagNumber(r, 'C', out compare))
         {
             Writer.Raw("CLIENT_ERROR bad token in command line format\r\n"u8);
             return;
         }
+        if (Has('T') && !TryFlagNumber(r, 'T', out ttl))
+        {
+            Writer.Raw("CLIENT_ERROR invalid or duplicate flag\r\n"u8);
+            return;
+        }
         var key = _metaKey!;
         ExecStatus status;
-        if (Has('C'))
+        if (Has('I'))
+        {
+            // Invalidate: the item stays, marked stale, with a new CAS and (T) a new TTL; the next mg wins its lease.
+            long expiresAt = Has('T') ? ExpiresAt(ttl) : 0;
+            var expiry = !Has('T') ? GetExAction.None : expiresAt == 0 ? GetExAction.Persist : GetExAction.SetExpiry;
+            status = Store.Execute(new InvalidateCommand(MemcachedServerContext.Db, key, expiry, expiresAt, Has('C'), (ulong)compare)).Status;
+            if (status != ExecStatus.Ok) Count(MemcachedStat.DeleteMisses);
+        }
+        else if (Has('C'))
         {
             // A compare-and-delete: the version check and the delete must not interleave with another write.
             status = Store.Atomically(() =>
@@ -296,7 +364,7 @@ public sealed partial class MemcachedSession
         {
             status = Store.Execute(new DeleteCommand(MemcachedServerContext.Db, [key])).Integer > 0 ? ExecStatus.Ok : ExecStatus.Missing;
         }
-        Count(status == ExecStatus.Ok ? MemcachedStat.DeleteHits : MemcachedStat.DeleteMisses);
+        if (!Has('I')) Count(status == ExecStatus.Ok ? MemcachedStat.DeleteHits : MemcachedStat.DeleteMisses);
         if (status == ExecStatus.Ok && Has('q')) return;
         Writer.Raw(status switch
         {
@@ -404,13 +472,15 @@ public sealed partial class MemcachedSession
     private void MetaDebug(MemcachedRequest r)
     {
         if (!MetaArgsPresent(r, 2) || !ParseMeta(r, 2, Flags("b"))) return;
-        if (Store.TryGet(MemcachedServerContext.Db, _metaKey, out var item) != ReadStatus.Found)
+        // A metadata read: it neither refreshes the item nor marks it fetched nor counts as a hit.
+        if (Store.TryGetItem(MemcachedServerContext.Db, _metaKey, ItemReadOptions.NoTouch | ItemReadOptions.NoStats, out var item, out var access)
+            != ReadStatus.Found)
         {
             Writer.Raw("EN\r\n"u8);
             return;
         }
         Writer.Raw("ME "u8);
         Writer.Raw(r[1]);
-        Writer.Line($" exp={TtlSeconds(item.ExpiresAt)} la=0 cas={item.Cas} fetch=no cls=1 size={item.Value.Length}");
+        Writer.Line($" exp={TtlSeconds(item.ExpiresAt)} la={SecondsSince(access.LastAccessMs)} cas={item.Cas} fetch={(access.Fetched ? "yes" : "no")} cls=1 size={item.Value.Length}");
     }
 }
