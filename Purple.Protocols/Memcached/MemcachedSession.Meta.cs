@@ -43,14 +43,16 @@ public sealed partial class MemcachedSession
             var token = r[i];
             byte c = token[0];
             int bit = c - 'A';
+            // md and ma have one text for both faults; mg and ms tell them apart (memcached 1.6.18).
+            bool combined = r.Command is MemcachedCommand.MetaDelete or MemcachedCommand.MetaArithmetic;
             if (bit < 0 || bit >= 58 || (allowed & (1UL << bit)) == 0)
             {
-                Writer.Raw("CLIENT_ERROR invalid flag\r\n"u8);
+                Writer.Raw(combined ? "CLIENT_ERROR invalid or duplicate flag\r\n"u8 : "CLIENT_ERROR invalid flag\r\n"u8);
                 return false;
             }
             if ((_flagMask & (1UL << bit)) != 0)
             {
-                Writer.Raw("CLIENT_ERROR duplicate flag\r\n"u8);
+                Writer.Raw(combined ? "CLIENT_ERROR invalid or duplicate flag\r\n"u8 : "CLIENT_ERROR duplicate flag\r\n"u8);
                 return false;
             }
             _flagMask |= 1UL << bit;
@@ -115,7 +117,7 @@ public sealed partial class MemcachedSession
                 case (byte)'f' when haveItem:
                     Writer.MetaFlag((byte)'f', (long)item.ClientFlags);
                     break;
-                case (byte)'s' when haveItem:
+                case (byte)'s' when haveItem && r.Command != MemcachedCommand.MetaSet: // ms takes s but does not echo it
                     Writer.MetaFlag((byte)'s', (long)item.Value.Length);
                     break;
                 case (byte)'t' when haveItem:
@@ -257,6 +259,9 @@ public sealed partial class MemcachedSession
         if (r.TooLarge)
         {
             Count(MemcachedStat.StoreTooLarge);
+            // As for a classic set: a failed store in set mode must not leave the old value readable.
+            bool setMode = !Has('M') || FlagToken(r, 'M') is [(byte)'S' or (byte)'s'];
+            if (setMode) Store.Execute(new DeleteCommand(MemcachedServerContext.Db, [_metaKey!]));
             Writer.Raw("SERVER_ERROR object too large for cache\r\n"u8);
             return;
         }
@@ -303,7 +308,7 @@ public sealed partial class MemcachedSession
                 if (result.Status == ExecStatus.Missing) result = ExecResult.Of(ExecStatus.NotPerformed);
                 break;
             default:
-                Writer.Raw("CLIENT_ERROR invalid mode for ms STORE\r\n"u8);
+                Writer.Raw("CLIENT_ERROR invalid mode for ms M token\r\n"u8);
                 return;
         }
         if (result.IsOk) Count(MemcachedStat.TotalItems);
@@ -331,7 +336,7 @@ public sealed partial class MemcachedSession
         long compare = 0, ttl = 0;
         if (Has('C') && !TryFlagNumber(r, 'C', out compare))
         {
-            Writer.Raw("CLIENT_ERROR bad token in command line format\r\n"u8);
+            Writer.Raw("CLIENT_ERROR invalid or duplicate flag\r\n"u8);
             return;
         }
         if (Has('T') && !TryFlagNumber(r, 'T', out ttl))
@@ -385,12 +390,12 @@ public sealed partial class MemcachedSession
             || (Has('C') && !TryFlagNumber(r, 'C', out compare))
             || (Has('J') && !MemcachedDecoder.TryParseUInt64(FlagToken(r, 'J'), out initial)))
         {
-            Writer.Raw("CLIENT_ERROR bad token in command line format\r\n"u8);
+            Writer.Raw("CLIENT_ERROR invalid or duplicate flag\r\n"u8);
             return;
         }
         if (Has('D') && !MemcachedDecoder.TryParseUInt64(FlagToken(r, 'D'), out delta))
         {
-            Writer.Raw("CLIENT_ERROR invalid numeric delta argument\r\n"u8);
+            Writer.Raw("CLIENT_ERROR invalid or duplicate flag\r\n"u8);
             return;
         }
         bool decrement = false;
@@ -399,7 +404,7 @@ public sealed partial class MemcachedSession
             var m = FlagToken(r, 'M');
             if (m.Length != 1 || m[0] is not ((byte)'I' or (byte)'i' or (byte)'+' or (byte)'D' or (byte)'d' or (byte)'-'))
             {
-                Writer.Raw("CLIENT_ERROR invalid mode for ma MODE\r\n"u8);
+                Writer.Raw("CLIENT_ERROR invalid mode for ma M token\r\n"u8);
                 return;
             }
             decrement = m[0] is (byte)'D' or (byte)'d' or (byte)'-';

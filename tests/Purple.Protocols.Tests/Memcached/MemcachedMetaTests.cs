@@ -42,7 +42,7 @@ public class MemcachedMetaTests
         Assert.Equal("NF\r\n", mc.Send("ms nx 2 C5\r\nqq\r\n"));
         Assert.Equal("", mc.Send("ms q 2 q\r\nab\r\n"));
         Assert.Equal("NS\r\n", mc.Send("ms q 2 q ME\r\nab\r\n"));
-        Assert.Equal("CLIENT_ERROR invalid mode for ms STORE\r\n", mc.Send("ms z 2 MX\r\nab\r\n"));
+        Assert.Equal("CLIENT_ERROR invalid mode for ms M token\r\n", mc.Send("ms z 2 MX\r\nab\r\n"));
     }
 
     [Fact]
@@ -73,8 +73,9 @@ public class MemcachedMetaTests
         Assert.Equal("VA 1\r\n0\r\n", mc.Send("ma cnt MD D100 v\r\n"));
         Assert.Matches(@"^VA 1 t-1 c\d+\r\n1\r\n$", mc.Send("ma cnt v t c\r\n"));
         Assert.Equal("", mc.Send("ma cnt q\r\n"));
-        Assert.Equal("CLIENT_ERROR invalid numeric delta argument\r\n", mc.Send("ma cnt D-1\r\n"));
-        Assert.Equal("CLIENT_ERROR invalid mode for ma MODE\r\n", mc.Send("ma cnt MX\r\n"));
+        Assert.Equal("CLIENT_ERROR invalid or duplicate flag\r\n", mc.Send("ma cnt D-1\r\n"));
+        Assert.Equal("CLIENT_ERROR invalid or duplicate flag\r\n", mc.Send("md cnt q q\r\n"));
+        Assert.Equal("CLIENT_ERROR invalid mode for ma M token\r\n", mc.Send("ma cnt MX\r\n"));
         mc.Send("ms txt 1\r\nx\r\n");
         Assert.Equal("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n", mc.Send("ma txt\r\n"));
     }
