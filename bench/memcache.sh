@@ -114,6 +114,7 @@ start "$A" "$A_PORT" "$PURPLE_CMD"; A_PID=$LAST_PID
 # -u: memcached refuses to run as root without it (and ignores it otherwise)
 start "$B" "$B_PORT" "$MEMCACHED -u $(id -un) -U 0 -l 127.0.0.1 -p \$PORT -t $MC_THREADS -m $MC_MEM -c $MC_CONNS"; B_PID=$LAST_PID
 { echo "date: $(date -u +%FT%TZ)"; echo "host: $(nproc) cores, $(uname -r)"
+  echo "commit: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
   echo "purple: $PURPLE_CMD"; echo "purple version: $(mc_version "$A_PORT")"
   echo "memcached: $MEMCACHED -U 0 -t $MC_THREADS -m $MC_MEM -c $MC_CONNS ($($MEMCACHED -V))"
   echo "load: mcbench (bench/mcbench.c) CONFIGS='$CONFIGS' CLIENTS=$CLIENTS SECS=$SECS DSIZE=$DSIZE KEYSPACE=$KEYSPACE REPS=$REPS"
