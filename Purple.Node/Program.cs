@@ -82,7 +82,7 @@ public static class Program
             ByteSize.Format(s.CapacityBytes), s.CapacitySource, s.Eviction.ToString().ToLowerInvariant(), s.Scope.ToString().ToLowerInvariant(), s.Databases, s.Shards);
         if (host.RespEndPoint is { } resp) host.Logger.LogInformation("RESP listening on {EndPoint}", resp);
         else host.Logger.LogInformation("RESP listener off");
-        if (host.HttpEndPoint is { } http) host.Logger.LogInformation("HTTP listening on http://{EndPoint} (/healthz, /readyz)", http);
+        if (host.HttpEndPoint is { } http) host.Logger.LogInformation("HTTP listening on http://{EndPoint} (/cache /kv /counters /sets /flags, /openapi/v1.json, /healthz, /readyz)", http);
         else host.Logger.LogInformation("HTTP listener off");
         if (host.MemcachedEndPoint is { } memcached) host.Logger.LogInformation("memcached listening on {EndPoint} (item size limit {MaxItemSize})", memcached, ByteSize.Format(s.MemcachedMaxItemSize));
         else host.Logger.LogInformation("memcached listener off");
@@ -106,6 +106,7 @@ public static class Program
           --protected-mode yes|no   refuse non-loopback binds without a password (default yes)
           --proto-max-bulk-len SIZE largest RESP bulk string (default 512MB)
           --memcached-max-item-size SIZE  largest memcached value (default 1MB, memcached's -I)
+          --cache-default-ttl DURATION    TTL of an HTTP cache entry written without one (default 5s)
           --log-format text|json    log line format (default text)
           --inline-io yes|no        run protocol code on socket I/O threads (default yes)
           --active-defrag yes|no    compact the GC heap when idle after a load (default yes)

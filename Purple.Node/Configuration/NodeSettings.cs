@@ -21,4 +21,9 @@ public sealed record NodeSettings(
     bool InlineIo,
     string? ConfigFile,
     bool ActiveDefrag = true,
-    int MemcachedMaxItemSize = 1024 * 1024);
+    int MemcachedMaxItemSize = 1024 * 1024,
+    TimeSpan CacheDefaultTtl = default)
+{
+    /// <summary>DESIGN §3: 5 s unless configured.</summary>
+    public TimeSpan CacheDefaultTtl { get; init; } = CacheDefaultTtl == default ? TimeSpan.FromSeconds(5) : CacheDefaultTtl;
+}

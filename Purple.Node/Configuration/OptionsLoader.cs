@@ -25,6 +25,7 @@ public static class OptionsLoader
         ["--protected-mode"] = nameof(PurpleOptions.ProtectedMode),
         ["--proto-max-bulk-len"] = nameof(PurpleOptions.ProtoMaxBulkLen),
         ["--memcached-max-item-size"] = nameof(PurpleOptions.MemcachedMaxItemSize),
+        ["--cache-default-ttl"] = nameof(PurpleOptions.CacheDefaultTtl),
         ["--storage"] = nameof(PurpleOptions.Storage),
         ["--log-format"] = nameof(PurpleOptions.LogFormat),
         ["--inline-io"] = nameof(PurpleOptions.InlineIo),

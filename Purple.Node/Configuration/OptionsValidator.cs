@@ -84,6 +84,10 @@ public static class OptionsValidator
         {
             errors.Add($"--memcached-max-item-size '{o.MemcachedMaxItemSize}' must be a size between 1KB and 1GB (memcached's default is 1MB).");
         }
+        if (!TryParseDuration(o.CacheDefaultTtl, out var cacheTtl) || cacheTtl <= TimeSpan.Zero || cacheTtl > TimeSpan.FromDays(3650))
+        {
+            errors.Add($"--cache-default-ttl '{o.CacheDefaultTtl}' must be a positive duration such as 5s, 500ms, 2m or 1h.");
+        }
         if (!o.Storage.Equals("memory", StringComparison.OrdinalIgnoreCase))
         {
             errors.Add($"--storage '{o.Storage}' is not available in this version; only 'memory' is (sqlite, postgres and redis are planned).");
@@ -105,7 +109,24 @@ public static class OptionsValidator
         }
         if (errors.Count > 0) return null;
         return new NodeSettings(address!, o.RespPort, o.MemcachedPort, o.HttpPort, o.GrpcPort, capacity, capacitySource,
-            eviction, scope, o.Databases, o.Shards, maxBulk, json, inlineIo, configFile, activeDefrag, (int)maxItem);
+            eviction, scope, o.Databases, o.Shards, maxBulk, json, inlineIo, configFile, activeDefrag, (int)maxItem, cacheTtl);
+    }
+
+    /// <summary>"500ms", "5s", "2m", "1h", "1d", or bare seconds.</summary>
+    internal static bool TryParseDuration(string? text, out TimeSpan value)
+    {
+        value = default;
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        text = text.Trim();
+        (string number, double unitMs) = text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? (text[..^2], 1.0)
+            : text.EndsWith('s') || text.EndsWith('S') ? (text[..^1], 1000.0)
+            : text.EndsWith('m') || text.EndsWith('M') ? (text[..^1], 60_000.0)
+            : text.EndsWith('h') || text.EndsWith('H') ? (text[..^1], 3_600_000.0)
+            : text.EndsWith('d') || text.EndsWith('D') ? (text[..^1], 86_400_000.0)
+            : (text, 1000.0);
+        if (!long.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n)) return false;
+        value = TimeSpan.FromMilliseconds(n * unitMs);
+        return true;
     }
 
     private static void CheckPort(List<string> errors, string flag, int port)

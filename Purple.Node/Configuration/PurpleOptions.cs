@@ -46,6 +46,9 @@ public sealed class PurpleOptions
     /// <summary>Largest value a memcached store may carry (memcached's -I), e.g. "1MB"; bigger ones get "SERVER_ERROR object too large for cache".</summary>
     public string MemcachedMaxItemSize { get; set; } = "1MB";
 
+    /// <summary>TTL of an HTTP/gRPC cache entry written without one (DESIGN §3), e.g. "5s", "500ms", "2m".</summary>
+    public string CacheDefaultTtl { get; set; } = "5s";
+
     /// <summary>Storage mode. Only "memory" exists yet; sqlite, postgres and redis arrive with durable storage.</summary>
     public string Storage { get; set; } = "memory";
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Purple.Actors;
 using Purple.Node.Configuration;
+using Purple.Protocols.Http;
 using Purple.Protocols.Memcached;
 using Purple.Protocols.Resp;
 
@@ -65,6 +66,14 @@ public sealed class PurpleHost : IAsyncDisposable
         var memcached = _memcachedContext = new MemcachedServerContext(Engine, TimeProvider.System,
             new MemcachedLimits { MaxItemSize = settings.MemcachedMaxItemSize }, NodeServerInfo.ProductVersion);
         builder.Services.AddSingleton(memcached);
+        var httpApi = new HttpApiContext(Engine, TimeProvider.System, settings.CacheDefaultTtl, settings.ProtoMaxBulkLen);
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Purple";
+            document.Info.Version = NodeServerInfo.ProductVersion;
+            document.Info.Description = "Cache, key/value, counters, sets and flags over HTTP/JSON, on the same data as RESP and memcached.";
+            return Task.CompletedTask;
+        }).AddOperationTransformer(OpenApiQueryParameters.Apply));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         builder.WebHost.UseSockets(o =>
@@ -77,6 +86,8 @@ public sealed class PurpleHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            // The API caps bodies itself (413 as a problem document) at the same size RESP accepts.
+            k.Limits.MaxRequestBodySize = settings.ProtoMaxBulkLen;
             if (settings.RespPort != 0)
             {
                 k.Listen(EndPointFor(settings.Address, settings.RespPort), l =>
@@ -104,8 +115,10 @@ public sealed class PurpleHost : IAsyncDisposable
         });
 
         _app = builder.Build();
-        _app.MapGet("/healthz", () => Results.Text("ok\n"));
-        _app.MapGet("/readyz", () => _ready ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        _app.MapGet("/healthz", () => Results.Text("ok\n")).ExcludeFromDescription();
+        _app.MapOpenApi();
+        _app.MapPurpleHttpApi(httpApi);
+        _app.MapGet("/readyz", () => _ready ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable)).ExcludeFromDescription();
         _app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (_resp is not null) info.TcpPort = RespEndPoint!.Port;

@@ -1,0 +1,26 @@
+using Purple.Core.Execution;
+
+namespace Purple.Protocols.Http;
+
+/// <summary>What the HTTP/JSON API needs from the node. One per node.</summary>
+public sealed class HttpApiContext
+{
+    public HttpApiContext(IDataStore store, TimeProvider time, TimeSpan cacheDefaultTtl, long maxValueBytes)
+    {
+        Store = store;
+        Time = time;
+        CacheDefaultTtl = cacheDefaultTtl;
+        MaxValueBytes = maxValueBytes;
+    }
+
+    public IDataStore Store { get; }
+    public TimeProvider Time { get; }
+
+    /// <summary>TTL of a cache entry written without one (DESIGN §3: 5 s unless configured; 0 in a request means this).</summary>
+    public TimeSpan CacheDefaultTtl { get; }
+
+    /// <summary>Largest request body accepted as a value; more is 413.</summary>
+    public long MaxValueBytes { get; }
+
+    internal long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
+}
