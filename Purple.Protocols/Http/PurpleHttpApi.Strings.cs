@@ -20,7 +20,7 @@ public static partial class PurpleHttpApi
             .WithName("CacheSet").WithSummary("Store a cache entry from the raw body (or the value query) with ttl seconds or ttl_ms; 0 or none means the default TTL.")
             .Doc("cache", new QueryParameterDoc("ttl", "integer", "Time to live in seconds; 0 or absent: the default TTL."), new("ttl_ms", "integer", "Time to live in milliseconds."),
                 new("value", "string", "The value, for clients that do not send a body (the original Purple's)."))
-            .Accepts<byte[]>("application/octet-stream").Produces(StatusCodes.Status204NoContent)
+            .Accepts<byte[]>("application/octet-stream", "*/*").Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapDelete("/cache/{**key}", (HttpContext c) =>
                 TryTarget(c, api, "/cache/", out var key, out int db, out var problem) ? DeleteKey(api, c, db, key, "cache entry") : problem!)
@@ -67,7 +67,7 @@ public static partial class PurpleHttpApi
             .Doc("kv").Produces(StatusCodes.Status200OK, contentType: "application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         app.MapPut("/kv/{**key}", (Func<HttpContext, Task<IResult>>)(c => KvPutAsync(c, api)))
             .WithName("KvPut").WithSummary("Store the raw body under the key, with its content type (JSON {\"content\": …} is unwrapped as the original Purple sent it).")
-            .Doc("kv").Accepts<byte[]>("application/octet-stream", "application/json").Produces(StatusCodes.Status204NoContent)
+            .Doc("kv").Accepts<byte[]>("application/octet-stream", "application/json", "*/*").Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapDelete("/kv/{**key}", (HttpContext c) =>
                 TryTarget(c, api, "/kv/", out var key, out int db, out var problem) ? DeleteKey(api, c, db, key, "value") : problem!)
