@@ -64,7 +64,7 @@ public static class Program
     private static string DescribeBindFailure(NodeSettings s, IOException ex)
     {
         string reason = (ex.InnerException?.Message ?? ex.Message).TrimEnd('.').ToLowerInvariant();
-        foreach (var (name, flag, port) in new[] { ("RESP", "--resp-port", s.RespPort), ("memcached", "--memcached-port", s.MemcachedPort), ("HTTP", "--http-port", s.HttpPort) })
+        foreach (var (name, flag, port) in new[] { ("RESP", "--resp-port", s.RespPort), ("memcached", "--memcached-port", s.MemcachedPort), ("HTTP", "--http-port", s.HttpPort), ("gRPC", "--grpc-port", s.GrpcPort) })
         {
             if (port > 0 && ex.Message.Contains($":{port}", StringComparison.Ordinal))
             {
@@ -86,7 +86,8 @@ public static class Program
         else host.Logger.LogInformation("HTTP listener off");
         if (host.MemcachedEndPoint is { } memcached) host.Logger.LogInformation("memcached listening on {EndPoint} (item size limit {MaxItemSize})", memcached, ByteSize.Format(s.MemcachedMaxItemSize));
         else host.Logger.LogInformation("memcached listener off");
-        if (s.GrpcPort != 0) host.Logger.LogWarning("gRPC listener (port {Port}) is not available in this version yet", s.GrpcPort);
+        if (host.GrpcEndPoint is { } grpc) host.Logger.LogInformation("gRPC (h2c) listening on {EndPoint} (purple.v1.Purple, grpc.health.v1.Health)", grpc);
+        else host.Logger.LogInformation("gRPC listener off");
     }
 
     private const string Usage = """

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Purple.Actors;
 using Purple.Node.Configuration;
+using Purple.Protocols.Grpc;
 using Purple.Protocols.Http;
 using Purple.Protocols.Memcached;
 using Purple.Protocols.Resp;
@@ -29,6 +30,8 @@ public sealed class PurpleHost : IAsyncDisposable
     private ListenOptions? _resp;
     private ListenOptions? _http;
     private ListenOptions? _memcached;
+    private ListenOptions? _grpc;
+    private volatile int _grpcPort = -1;
     private readonly MemcachedServerContext _memcachedContext;
     private volatile bool _ready;
 
@@ -104,6 +107,15 @@ public sealed class PurpleHost : IAsyncDisposable
                     l.UseConnectionHandler<MemcachedConnectionHandler>();
                 });
             }
+            if (settings.GrpcPort != 0)
+            {
+                k.Listen(EndPointFor(settings.Address, settings.GrpcPort), l =>
+                {
+                    _grpc = l;
+                    // h2c with prior knowledge, as gRPC clients speak it without TLS.
+                    l.Protocols = HttpProtocols.Http2;
+                });
+            }
             if (settings.HttpPort != 0)
             {
                 k.Listen(EndPointFor(settings.Address, settings.HttpPort), l =>
@@ -115,6 +127,12 @@ public sealed class PurpleHost : IAsyncDisposable
         });
 
         _app = builder.Build();
+        var grpcMethods = new GrpcMethodTable();
+        new PurpleV1Service(httpApi).Register(grpcMethods);
+        new HealthService(() => _ready, [PurpleV1Service.Name]).Register(grpcMethods);
+        var grpc = new GrpcDispatcher(grpcMethods, _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Grpc"));
+        // The gRPC listener's requests go to the gRPC dispatcher only; HTTP routes never see them.
+        _app.MapWhen(c => c.Connection.LocalPort == _grpcPort, branch => branch.Run(grpc.HandleAsync));
         _app.MapGet("/healthz", () => Results.Text("ok\n")).ExcludeFromDescription();
         _app.MapOpenApi();
         _app.MapPurpleHttpApi(httpApi);
@@ -123,6 +141,7 @@ public sealed class PurpleHost : IAsyncDisposable
         {
             if (_resp is not null) info.TcpPort = RespEndPoint!.Port;
             if (_memcached is not null) memcached.TcpPort = MemcachedEndPoint!.Port;
+            if (_grpc is not null) _grpcPort = GrpcEndPoint!.Port;
             _ready = true;
         });
         _app.Lifetime.ApplicationStopping.Register(() => _ready = false);
@@ -142,6 +161,8 @@ public sealed class PurpleHost : IAsyncDisposable
     public IPEndPoint? HttpEndPoint => _http?.IPEndPoint;
 
     public IPEndPoint? MemcachedEndPoint => _memcached?.IPEndPoint;
+
+    public IPEndPoint? GrpcEndPoint => _grpc?.IPEndPoint;
 
     public static PurpleHost Create(NodeSettings settings, Action<ILoggingBuilder>? configureLogging = null) => new(settings, configureLogging);
 

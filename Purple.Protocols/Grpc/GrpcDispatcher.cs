@@ -1,0 +1,159 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Purple.Protocols.Grpc;
+
+/// <summary>
+/// Serves unary gRPC calls on Kestrel's HTTP/2 (our own framing: grpc-dotnet is not available here). A call
+/// is one request message in, one response message out, then the grpc-status trailer; a call that fails
+/// before a response is a trailers-only response. Each call is its own stream, so a malformed one never
+/// harms the connection's others.
+/// </summary>
+public sealed class GrpcDispatcher
+{
+    /// <summary>gRPC's default maximum receive size.</summary>
+    public const long DefaultMaxMessageSize = 4 * 1024 * 1024;
+
+    private readonly GrpcMethodTable _methods;
+    private readonly ILogger _logger;
+    private readonly long _maxMessageSize;
+
+    public GrpcDispatcher(GrpcMethodTable methods, ILogger logger, long maxMessageSize = DefaultMaxMessageSize)
+    {
+        _methods = methods;
+        _logger = logger;
+        _maxMessageSize = maxMessageSize;
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return;
+        }
+        if (request.ContentType is not { } contentType || !contentType.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase))
+        {
+            // PROTOCOL-HTTP2.md: a request that is not gRPC gets HTTP 415.
+            response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            return;
+        }
+        response.ContentType = "application/grpc";
+        if (!_methods.TryFind(request.Path.Value ?? "", out var method))
+        {
+            Finish(context, GrpcStatusCode.Unimplemented, $"unknown method {request.Path.Value}", trailersOnly: true);
+            return;
+        }
+        if (request.Headers.TryGetValue("grpc-encoding", out var encoding) && encoding.ToString() is { Length: > 0 } e && e != "identity")
+        {
+            response.Headers["grpc-accept-encoding"] = "identity";
+            Finish(context, GrpcStatusCode.Unimplemented, $"grpc-encoding {e} is not supported; send identity", trailersOnly: true);
+            return;
+        }
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        if (request.Headers.TryGetValue("grpc-timeout", out var timeoutHeader))
+        {
+            if (!GrpcFraming.TryParseTimeout(timeoutHeader.ToString(), out var timeout))
+            {
+                Finish(context, GrpcStatusCode.InvalidArgument, "malformed grpc-timeout", trailersOnly: true);
+                return;
+            }
+            deadline.CancelAfter(timeout);
+        }
+        IMessage reply;
+        try
+        {
+            var payload = await ReadSingleMessageAsync(request.BodyReader, deadline.Token).ConfigureAwait(false);
+            reply = method.Invoke(payload, deadline.Token);
+        }
+        catch (GrpcStatusException ex)
+        {
+            Finish(context, ex.Code, ex.Message, trailersOnly: true);
+            return;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            Finish(context, GrpcStatusCode.DeadlineExceeded, "deadline exceeded", trailersOnly: true);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogError(ex, "gRPC call {Path} failed", request.Path.Value);
+            Finish(context, GrpcStatusCode.Internal, "internal error", trailersOnly: true);
+            return;
+        }
+        int size = reply.CalculateSize();
+        GrpcFraming.Write(response.BodyWriter, size, span => reply.WriteTo(span));
+        Finish(context, GrpcStatusCode.Ok, null, trailersOnly: false);
+    }
+
+    /// <summary>Reads the one request message of a unary call; anything else is a protocol error for this call only.</summary>
+    private async Task<ReadOnlySequence<byte>> ReadSingleMessageAsync(PipeReader body, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            var read = await body.ReadAsync(cancellation).ConfigureAwait(false);
+            var buffer = read.Buffer;
+            var status = GrpcFraming.TryRead(buffer, _maxMessageSize, out bool compressed, out var payload, out var consumed);
+            if (status == GrpcFrameStatus.TooLarge)
+            {
+                body.AdvanceTo(buffer.End);
+                throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"message larger than max ({_maxMessageSize} bytes)");
+            }
+            if (status == GrpcFrameStatus.Complete)
+            {
+                if (compressed)
+                {
+                    body.AdvanceTo(buffer.End);
+                    throw new GrpcStatusException(GrpcStatusCode.Internal, "compressed flag set but no grpc-encoding negotiated");
+                }
+                if (!read.IsCompleted)
+                {
+                    // Wait for the end of the request stream, so a second message (not allowed in a unary call) is seen.
+                    body.AdvanceTo(buffer.Start, buffer.End);
+                    continue;
+                }
+                if (buffer.Slice(consumed).Length != 0)
+                {
+                    body.AdvanceTo(buffer.End);
+                    throw new GrpcStatusException(GrpcStatusCode.Unimplemented, "a unary call takes exactly one request message");
+                }
+                // The payload stays valid: the body is not advanced until the call ends (its memory is the request's).
+                var copy = new ReadOnlySequence<byte>(payload.ToArray());
+                body.AdvanceTo(buffer.End);
+                return copy;
+            }
+            if (read.IsCompleted)
+            {
+                body.AdvanceTo(buffer.End);
+                throw new GrpcStatusException(buffer.Length == 0 ? GrpcStatusCode.Unimplemented : GrpcStatusCode.Internal,
+                    buffer.Length == 0 ? "a unary call takes exactly one request message" : "truncated message frame");
+            }
+            body.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static void Finish(HttpContext context, GrpcStatusCode code, string? message, bool trailersOnly)
+    {
+        var response = context.Response;
+        string status = ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (trailersOnly || !response.SupportsTrailers())
+        {
+            // Trailers-only: the status travels in the one HEADERS frame that ends the stream.
+            response.Headers["grpc-status"] = status;
+            if (message is not null) response.Headers["grpc-message"] = GrpcFraming.EncodeMessage(message);
+            return;
+        }
+        response.AppendTrailer("grpc-status", status);
+        if (message is not null) response.AppendTrailer("grpc-message", GrpcFraming.EncodeMessage(message));
+    }
+}
