@@ -2,17 +2,19 @@
 # ./test.sh — runs every test of Purple and ends with ONE line: `N passed, N failed`.
 #
 #  1. installs what the tests need from Debian (redis-server, redis-tools, python3-redis,
-#     python3-pytest, python3-pymemcache, libmemcached-tools, memcached) when missing; a tool
+#     python3-pytest, python3-pymemcache, libmemcached-tools, memcached, curl) when missing; a tool
 #     still missing afterwards is a failure, never a skip;
 #  2. dotnet build -c Release Purple.sln, then dotnet test of every tests/*/*.Tests.csproj
 #     (Release, --no-build, TRX logger) into $RESULTS_DIR;
 #  3. starts the built purple-node on free loopback ports, waits for /healthz, runs the
 #     interop suites (tests/interop: redis-py, pymemcache and mixed-protocol tests, pytest
-#     --junitxml), tests/interop/redis_cli.sh and tests/interop/memcached_tools.sh, then stops
-#     the server (SIGTERM, then SIGKILL; also on any exit);
-#  4. counts the real results (TRX + JUnit XML + redis-cli and memcached-tools checks); a test
-#     project whose run crashed or left no TRX, a failed build, a server that did not come up, or
-#     a check script without its summary line counts as failed.
+#     --junitxml), tests/interop/redis_cli.sh, tests/interop/memcached_tools.sh and
+#     tests/interop/http_curl.sh (curl against the HTTP/JSON API; it starts and stops one more
+#     small node of its own for 413/507), then stops the server (SIGTERM, then SIGKILL; also on
+#     any exit);
+#  4. counts the real results (TRX + JUnit XML + redis-cli, memcached-tools and http-curl
+#     checks); a test project whose run crashed or left no TRX, a failed build, a server that did
+#     not come up, or a check script without its summary line counts as failed.
 # Exit status: 0 only when nothing failed.
 #
 # env: RESULTS_DIR (default artifacts/test-results), SKIP_DOTNET_TESTS=1 (interop only),
@@ -29,7 +31,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
 RESULT_FILES=()      # TRX / JUnit files whose counts are summed at the end
 EXTRA_FAILED=0       # failures that no result file records (crashes, missing files, build)
-EXTRA_PASSED=0       # redis-cli and memcached-tools checks
+EXTRA_PASSED=0       # redis-cli, memcached-tools and http-curl checks
 CHECKS_PASSED=()     # "name: N" per check script, for the summary
 NOTES=()
 SERVER_PID=""
@@ -58,12 +60,12 @@ trap 'echo "!! interrupted" >&2; exit 130' INT TERM
 # 1. Tools
 # ---------------------------------------------------------------------------------------
 APT_PACKAGES=(redis-server redis-tools python3-redis python3-pytest python3-pymemcache
-              libmemcached-tools memcached)
+              libmemcached-tools memcached curl)
 MC_TOOLS=(memccp memccat memcrm memcstat memcslap memcflush memctouch memcexist memcping memccapable)
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 tools_ok() {
   local ok=0 t
-  for t in redis-server redis-cli redis-benchmark memcached "${MC_TOOLS[@]}" dotnet "$PY"; do
+  for t in redis-server redis-cli redis-benchmark memcached "${MC_TOOLS[@]}" curl dotnet "$PY"; do
     command -v "$t" >/dev/null 2>&1 || { echo "!! missing tool: $t" >&2; ok=1; }
   done
   "$PY" -c 'import redis, pytest, pymemcache' 2>/dev/null ||
@@ -189,15 +191,15 @@ start_server() {
 }
 
 if [ "$BUILD_OK" = 0 ]; then
-  fail_note "interop: not run (build failed)" 3
+  fail_note "interop: not run (build failed)" 4
 elif [ ! -x "$PURPLE_BIN" ]; then
-  fail_note "interop: server binary $PURPLE_BIN not built" 3
+  fail_note "interop: server binary $PURPLE_BIN not built" 4
 elif ! start_server; then
   stop_server
-  fail_note "interop: purple-node did not become ready" 3
+  fail_note "interop: purple-node did not become ready" 4
 else
   export PURPLE_HOST=127.0.0.1 PURPLE_RESP_PORT=$RESP_PORT PURPLE_HTTP_PORT=$HTTP_PORT \
-    PURPLE_MEMCACHED_PORT=$MC_PORT PURPLE_GRPC_PORT=$GRPC_PORT PURPLE_TARGET=purple
+    PURPLE_MEMCACHED_PORT=$MC_PORT PURPLE_GRPC_PORT=$GRPC_PORT PURPLE_TARGET=purple PURPLE_BIN
   JUNIT="$RESULTS/interop-pytest.xml"
   say "pytest tests/interop (redis-py $("$PY" -c 'import redis; print(redis.__version__)'), pymemcache $("$PY" -c 'import pymemcache; print(pymemcache.__version__)'))"
   timeout -k 10 "${INTEROP_TIMEOUT:-600}" "$PY" -m pytest tests/interop -q -p no:cacheprovider \
@@ -211,11 +213,12 @@ else
     if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then fail_note "interop pytest exited $rc with no failed test recorded"; fi
   fi
 
-  # run_checks NAME SCRIPT PORT LOG : a check script ending with `NAME: N passed, N failed`
+  # run_checks NAME SCRIPT LOG ARGS... : a check script ending with `NAME: N passed, N failed`
   run_checks() {
-    local name=$1 script=$2 port=$3 log=$4 rc line cp cf
+    local name=$1 script=$2 log=$3 rc line cp cf
+    shift 3
     say "$script"
-    timeout -k 10 "${INTEROP_TIMEOUT:-600}" "$script" "$port" </dev/null >"$log" 2>&1
+    timeout -k 10 "${INTEROP_TIMEOUT:-600}" "$script" "$@" </dev/null >"$log" 2>&1
     rc=$?
     grep -v '^PASS ' "$log"
     line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed\$" "$log" | tail -1)
@@ -228,8 +231,9 @@ else
       if [ "$rc" -ne 0 ] && [ "$cf" -eq 0 ]; then fail_note "$name checks exited $rc with no failed check"; fi
     fi
   }
-  run_checks redis-cli tests/interop/redis_cli.sh "$RESP_PORT" "$RESULTS/redis-cli.log"
-  run_checks memcached-tools tests/interop/memcached_tools.sh "$MC_PORT" "$RESULTS/memcached-tools.log"
+  run_checks redis-cli tests/interop/redis_cli.sh "$RESULTS/redis-cli.log" "$RESP_PORT"
+  run_checks memcached-tools tests/interop/memcached_tools.sh "$RESULTS/memcached-tools.log" "$MC_PORT"
+  run_checks http-curl tests/interop/http_curl.sh "$RESULTS/http-curl.log" "$HTTP_PORT" "$RESP_PORT"
 
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     fail_note "purple-node died during the interop tests (log: $SERVER_LOG)"; tail -50 "$SERVER_LOG" >&2
