@@ -89,8 +89,10 @@ public sealed class PurpleHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            // The API caps bodies itself (413 as a problem document) at the same size RESP accepts.
-            k.Limits.MaxRequestBodySize = settings.ProtoMaxBulkLen;
+            // The HTTP API and the gRPC dispatcher each stop reading at their own limit and answer in their
+            // protocol's terms (a 413 problem, RESOURCE_EXHAUSTED); Kestrel's limit would instead throw
+            // mid-read, and it counts chunk framing against the body.
+            k.Limits.MaxRequestBodySize = null;
             if (settings.RespPort != 0)
             {
                 k.Listen(EndPointFor(settings.Address, settings.RespPort), l =>

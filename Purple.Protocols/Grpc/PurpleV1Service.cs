@@ -103,9 +103,7 @@ public sealed class PurpleV1Service
         var status = Store.TryGet(Db(r.Db), key, out var item);
         if (status == ReadStatus.WrongType) throw Failure(PurpleError.WrongType);
         long value = 0;
-        if (status == ReadStatus.Found && !long.TryParse(System.Text.Encoding.ASCII.GetString(item.Value), System.Globalization.NumberStyles.AllowLeadingSign,
-                System.Globalization.CultureInfo.InvariantCulture, out value))
-            throw Failure(PurpleError.NotInteger);
+        if (status == ReadStatus.Found && !CounterText.TryParse(item.Value, out value)) throw Failure(PurpleError.NotInteger);
         return new CounterResponse { Key = r.Key, Value = value };
     }
 

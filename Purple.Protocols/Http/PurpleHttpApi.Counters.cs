@@ -29,7 +29,7 @@ public static partial class PurpleHttpApi
         var status = api.Store.TryGet(db, key, out var item);
         if (status == ReadStatus.WrongType) return HttpProblems.FromError(PurpleError.WrongType, c);
         long value = 0;
-        if (status == ReadStatus.Found && !TryLong(System.Text.Encoding.ASCII.GetString(item.Value), out value))
+        if (status == ReadStatus.Found && !CounterText.TryParse(item.Value, out value))
             return HttpProblems.FromError(PurpleError.NotInteger, c);
         return Results.Json(new CounterResponse(KeyText(key), value), HttpJsonContext.Default.CounterResponse);
     }

@@ -19,8 +19,10 @@ public sealed class NodeFixture : IAsyncLifetime
 
     public IPEndPoint Memcached => Host.MemcachedEndPoint!;
 
+    public IPEndPoint Grpc => Host.GrpcEndPoint!;
+
     public static NodeSettings Settings(long capacity = 64L << 20, EvictionPolicy eviction = EvictionPolicy.Lru, EvictionScope scope = EvictionScope.Volatile) =>
-        new(IPAddress.Loopback, PurpleHost.AnyFreePort, PurpleHost.AnyFreePort, PurpleHost.AnyFreePort, 0, capacity, "test", eviction, scope,
+        new(IPAddress.Loopback, PurpleHost.AnyFreePort, PurpleHost.AnyFreePort, PurpleHost.AnyFreePort, PurpleHost.AnyFreePort, capacity, "test", eviction, scope,
             Databases: 16, Shards: 16, ProtoMaxBulkLen: 512L << 20, JsonLogs: false, InlineIo: true, ConfigFile: null);
 
     public static async Task<PurpleHost> StartAsync(NodeSettings settings)
