@@ -59,7 +59,7 @@ trap 'echo "!! interrupted" >&2; exit 130' INT TERM
 # ---------------------------------------------------------------------------------------
 # 1. Tools
 # ---------------------------------------------------------------------------------------
-APT_PACKAGES=(redis-server redis-tools python3-redis python3-pytest python3-pymemcache
+APT_PACKAGES=(redis-server redis-tools python3-redis python3-pytest python3-pymemcache python3-grpcio python3-grpc-tools
               libmemcached-tools memcached curl)
 MC_TOOLS=(memccp memccat memcrm memcstat memcslap memcflush memctouch memcexist memcping memccapable)
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
@@ -68,8 +68,8 @@ tools_ok() {
   for t in redis-server redis-cli redis-benchmark memcached "${MC_TOOLS[@]}" curl dotnet "$PY"; do
     command -v "$t" >/dev/null 2>&1 || { echo "!! missing tool: $t" >&2; ok=1; }
   done
-  "$PY" -c 'import redis, pytest, pymemcache' 2>/dev/null ||
-    { echo "!! $PY cannot import redis, pytest and pymemcache" >&2; ok=1; }
+  "$PY" -c 'import redis, pytest, pymemcache, grpc, grpc_tools.protoc' 2>/dev/null ||
+    { echo "!! $PY cannot import redis, pytest, pymemcache, grpc and grpc_tools" >&2; ok=1; }
   return $ok
 }
 
@@ -93,7 +93,7 @@ if ! tools_ok; then
   echo "0 passed, 1 failed"
   exit 1
 fi
-say "tools: $(redis-server --version | cut -d' ' -f1-3), $(memcached -V), $("$PY" -c 'import redis, pytest, pymemcache; print("redis-py", redis.__version__, "pymemcache", pymemcache.__version__, "pytest", pytest.__version__)'), dotnet $(dotnet --version)"
+say "tools: $(redis-server --version | cut -d' ' -f1-3), $(memcached -V), $("$PY" -c 'import redis, pytest, pymemcache; print("redis-py", redis.__version__, "pymemcache", pymemcache.__version__, "pytest", pytest.__version__)'), grpcio $("$PY" -c 'import grpc; print(grpc.__version__)'), dotnet $(dotnet --version)"
 
 # ---------------------------------------------------------------------------------------
 # 2. Build and .NET tests

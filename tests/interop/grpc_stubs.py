@@ -1,0 +1,33 @@
+"""Python stubs for Purple's protos, generated at test time with grpc_tools (Debian's python3-grpc-tools)
+from the repository's protos/ into a temporary directory, so the interop tests call Purple with code
+nobody here wrote by hand. grpc.health.v1 is loaded by path: its package name would shadow grpcio's."""
+import importlib.util
+import os
+import sys
+import tempfile
+
+from grpc_tools import protoc
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PROTOS = os.path.join(ROOT, "protos")
+OUT = tempfile.mkdtemp(prefix="purple-grpc-stubs-")
+
+
+def _generate(*files):
+    args = ["protoc", f"-I{PROTOS}", f"--python_out={OUT}", f"--grpc_python_out={OUT}"] + [os.path.join(PROTOS, f) for f in files]
+    if protoc.main(args) != 0:
+        raise RuntimeError(f"protoc failed for {files}")
+
+
+def _load(relative, name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(OUT, relative))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_generate("purple/v1/purple.proto", "grpc/health/v1/health.proto")
+sys.path.insert(0, OUT)
+from purple.v1 import purple_pb2, purple_pb2_grpc  # noqa: E402
+
+health_pb2 = _load("grpc/health/v1/health_pb2.py", "purple_interop_health_pb2")
