@@ -56,6 +56,7 @@ public sealed class GrpcDispatcher
             return;
         }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        long expiresAt = long.MaxValue;
         if (request.Headers.TryGetValue("grpc-timeout", out var timeoutHeader))
         {
             if (!GrpcFraming.TryParseTimeout(timeoutHeader.ToString(), out var timeout))
@@ -63,12 +64,17 @@ public sealed class GrpcDispatcher
                 Finish(context, GrpcStatusCode.InvalidArgument, "malformed grpc-timeout", trailersOnly: true);
                 return;
             }
-            deadline.CancelAfter(timeout);
+            // A timer cancels a read that waits past the deadline; the clock check below catches the rest
+            // (a timer of 0 may fire after the call has already run).
+            expiresAt = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
+            if (timeout <= TimeSpan.Zero) expiresAt = 0;
+            else deadline.CancelAfter(timeout);
         }
         IMessage reply;
         try
         {
             var payload = await ReadSingleMessageAsync(request.BodyReader, deadline.Token).ConfigureAwait(false);
+            if (Environment.TickCount64 >= expiresAt) throw new OperationCanceledException(deadline.Token);
             reply = method.Invoke(payload, deadline.Token);
         }
         catch (GrpcStatusException ex)
@@ -76,7 +82,8 @@ public sealed class GrpcDispatcher
             Finish(context, ex.Code, ex.Message, trailersOnly: true);
             return;
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested
+                                                 && (deadline.IsCancellationRequested || Environment.TickCount64 >= expiresAt))
         {
             Finish(context, GrpcStatusCode.DeadlineExceeded, "deadline exceeded", trailersOnly: true);
             return;

@@ -101,6 +101,17 @@ public sealed class GrpcTests : IClassFixture<NodeFixture>, IDisposable
     }
 
     [Fact]
+    public async Task A_call_past_its_deadline_is_deadline_exceeded()
+    {
+        var late = await _grpc.CallRawAsync(Svc + "CounterGet", GrpcTestClient.Frame(new KeyRequest { Key = B("grpc:late") }.ToByteArray()),
+            r => r.Headers.TryAddWithoutValidation("grpc-timeout", "1n"));
+        Assert.Equal(4, late.Status);
+        var inTime = await _grpc.CallRawAsync(Svc + "CounterGet", GrpcTestClient.Frame(new KeyRequest { Key = B("grpc:late") }.ToByteArray()),
+            r => r.Headers.TryAddWithoutValidation("grpc-timeout", "10S"));
+        Assert.Equal(0, inTime.Status);
+    }
+
+    [Fact]
     public async Task A_request_that_is_not_grpc_gets_415()
     {
         var reply = await _grpc.CallRawAsync(Svc + "KvGet", [], r => r.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json"));
