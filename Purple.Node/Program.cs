@@ -86,7 +86,7 @@ public static class Program
         else host.Logger.LogInformation("HTTP listener off");
         if (host.MemcachedEndPoint is { } memcached) host.Logger.LogInformation("memcached listening on {EndPoint} (item size limit {MaxItemSize})", memcached, ByteSize.Format(s.MemcachedMaxItemSize));
         else host.Logger.LogInformation("memcached listener off");
-        if (host.GrpcEndPoint is { } grpc) host.Logger.LogInformation("gRPC (h2c) listening on {EndPoint} (purple.v1.Purple, grpc.health.v1.Health)", grpc);
+        if (host.GrpcEndPoint is { } grpc) host.Logger.LogInformation("gRPC (h2c) listening on {EndPoint} (purple.v1.Purple; the original Purple's proto.*; gerdu.Gerdu; grpc.health.v1.Health)", grpc);
         else host.Logger.LogInformation("gRPC listener off");
     }
 

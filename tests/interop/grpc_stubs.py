@@ -13,8 +13,9 @@ PROTOS = os.path.join(ROOT, "protos")
 OUT = tempfile.mkdtemp(prefix="purple-grpc-stubs-")
 
 
-def _generate(*files):
-    args = ["protoc", f"-I{PROTOS}", f"--python_out={OUT}", f"--grpc_python_out={OUT}"] + [os.path.join(PROTOS, f) for f in files]
+def _generate(*files, root=PROTOS, out=OUT):
+    os.makedirs(out, exist_ok=True)
+    args = ["protoc", f"-I{root}", f"--python_out={out}", f"--grpc_python_out={out}"] + [os.path.join(root, f) for f in files]
     if protoc.main(args) != 0:
         raise RuntimeError(f"protoc failed for {files}")
 
@@ -31,3 +32,12 @@ sys.path.insert(0, OUT)
 from purple.v1 import purple_pb2, purple_pb2_grpc  # noqa: E402
 
 health_pb2 = _load("grpc/health/v1/health_pb2.py", "purple_interop_health_pb2")
+
+# The original Purple's services (package proto, files importing "common.proto") and Gerdu's, each from its own root.
+COMPAT = os.path.join(OUT, "compat")
+_generate("common.proto", "cache.proto", "counter.proto", "flag.proto", "kv.proto", "set.proto",
+          root=os.path.join(PROTOS, "compat", "purple"), out=COMPAT)
+_generate("gerdu.proto", root=os.path.join(PROTOS, "compat", "gerdu"), out=COMPAT)
+sys.path.insert(0, COMPAT)
+import cache_pb2, cache_pb2_grpc, counter_pb2, counter_pb2_grpc, flag_pb2, flag_pb2_grpc  # noqa: E402,F401
+import kv_pb2, kv_pb2_grpc, set_pb2, set_pb2_grpc, gerdu_pb2, gerdu_pb2_grpc  # noqa: E402,F401
