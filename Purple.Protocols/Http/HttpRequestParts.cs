@@ -23,6 +23,13 @@ internal static class HttpRequestParts
 
     public static byte[]? PercentDecode(ReadOnlySpan<char> text)
     {
+        // Most keys are plain ASCII: one exact-size array, no intermediate list.
+        if (!text.ContainsAnyExceptInRange((char)0x20, (char)0x7E) && !text.Contains('%'))
+        {
+            var ascii = new byte[text.Length];
+            for (int i = 0; i < text.Length; i++) ascii[i] = (byte)text[i];
+            return ascii;
+        }
         var bytes = new List<byte>(text.Length);
         Span<byte> utf8 = stackalloc byte[4];
         for (int i = 0; i < text.Length; i++)
@@ -62,7 +69,11 @@ internal static class HttpRequestParts
     /// <summary>Reads the whole body, refusing more than <paramref name="max"/> bytes (null and <paramref name="tooLarge"/> then).</summary>
     public static async Task<(byte[]? Body, bool TooLarge)> BodyAsync(HttpContext context, long max)
     {
-        if (context.Request.ContentLength is long declared && declared > max) return (null, true);
+        if (context.Request.ContentLength is long declared)
+        {
+            if (declared > max) return (null, true);
+            return (await ExactBodyAsync(context, (int)declared).ConfigureAwait(false), false);
+        }
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int n;
@@ -72,6 +83,23 @@ internal static class HttpRequestParts
             buffer.Write(chunk, 0, n);
         }
         return (buffer.ToArray(), false);
+    }
+
+    /// <summary>
+    /// A body whose Content-Length is known goes straight into one array of that size (a PUT then allocates
+    /// just the value); Kestrel itself rejects a body that is shorter or longer than it declared.
+    /// </summary>
+    private static async Task<byte[]> ExactBodyAsync(HttpContext context, int length)
+    {
+        var body = new byte[length];
+        int read = 0;
+        while (read < length)
+        {
+            int n = await context.Request.Body.ReadAsync(body.AsMemory(read), context.RequestAborted).ConfigureAwait(false);
+            if (n == 0) throw new BadHttpRequestException("The request body ended before its Content-Length.");
+            read += n;
+        }
+        return body;
     }
 
     public static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
