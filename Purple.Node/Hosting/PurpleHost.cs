@@ -133,6 +133,7 @@ public sealed class PurpleHost : IAsyncDisposable
         new PurpleV1Service(httpApi).Register(grpcMethods);
         new CompatServices(httpApi).Register(grpcMethods);
         new HealthService(() => _ready, [PurpleV1Service.Name, .. CompatServices.Names]).Register(grpcMethods);
+        new ReflectionService(ReflectionService.KnownFiles, () => grpcMethods.Services).Register(grpcMethods);
         var grpc = new GrpcDispatcher(grpcMethods, _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Grpc"));
         // The gRPC listener's requests go to the gRPC dispatcher only; HTTP routes never see them.
         _app.MapWhen(c => c.Connection.LocalPort == _grpcPort, branch => branch.Run(grpc.HandleAsync));

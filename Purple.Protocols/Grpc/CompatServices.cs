@@ -80,7 +80,7 @@ public sealed class CompatServices
         if (r.Item.Ttl < 0) throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "ttl must be 0 (the default TTL) or more seconds");
         // The original's ttl is seconds, and 0 meant its 5 s default: here the node's default cache TTL.
         long ttlMs = r.Item.Ttl == 0 ? (long)_api.CacheDefaultTtl.TotalMilliseconds : r.Item.Ttl * 1000L;
-        Check(Store.Execute(new SetCommand(Db, key, Encoding.UTF8.GetBytes(r.Item.Value), _api.NowMs + ttlMs)));
+        Check(Store.Execute(new SetCommand(Db, key, PurpleV1Service.Value(r.Item.Value, _api.MaxValueBytes), _api.NowMs + ttlMs)));
         return new OriginalPurple.Empty();
     }
 
@@ -120,7 +120,7 @@ public sealed class CompatServices
     private OriginalPurple.Empty KvPut(OriginalPurple.PutRequest r)
     {
         if (r.Location is null || r.Value is null) throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "location and value are required");
-        Check(Store.Execute(new SetCommand(Db, Key(r.Location.Key), r.Value.Content.ToByteArray())));
+        Check(Store.Execute(new SetCommand(Db, Key(r.Location.Key), PurpleV1Service.Value(r.Value.Content, _api.MaxValueBytes))));
         return new OriginalPurple.Empty();
     }
 
@@ -134,7 +134,7 @@ public sealed class CompatServices
     {
         var key = Key(r.Set);
         if (r.Item.Length == 0) throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "item is empty");
-        byte[][] member = [Encoding.UTF8.GetBytes(r.Item)];
+        byte[][] member = [PurpleV1Service.Value(r.Item, _api.MaxValueBytes)];
         Check(Store.Execute(add ? new SAddCommand(Db, key, member) : new SRemCommand(Db, key, member)));
         return Members(key);
     }
@@ -150,7 +150,7 @@ public sealed class CompatServices
 
     private GerduWire.PutResponse GerduPut(GerduWire.PutRequest r)
     {
-        var result = Store.Execute(new SetCommand(Db, Key(r.Key), r.Value.ToByteArray(), Options: SetOptions.ReturnOld));
+        var result = Store.Execute(new SetCommand(Db, Key(r.Key), PurpleV1Service.Value(r.Value, _api.MaxValueBytes), Options: SetOptions.ReturnOld));
         Check(result);
         return new GerduWire.PutResponse { Created = result.Value is null };
     }

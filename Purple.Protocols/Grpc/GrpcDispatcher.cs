@@ -70,6 +70,11 @@ public sealed class GrpcDispatcher
             if (timeout <= TimeSpan.Zero) expiresAt = 0;
             else deadline.CancelAfter(timeout);
         }
+        if (method.StreamsPerMessage)
+        {
+            await ServeStreamAsync(context, method, deadline, expiresAt).ConfigureAwait(false);
+            return;
+        }
         IMessage reply;
         try
         {
@@ -101,6 +106,77 @@ public sealed class GrpcDispatcher
         int size = reply.CalculateSize();
         GrpcFraming.Write(response.BodyWriter, size, span => reply.WriteTo(span));
         Finish(context, GrpcStatusCode.Ok, null, trailersOnly: false);
+    }
+
+    /// <summary>
+    /// A bidirectional stream answered message by message: each response is flushed before the next request is
+    /// read, so a client that waits for an answer before asking again (as reflection clients do) is served.
+    /// </summary>
+    private async Task ServeStreamAsync(HttpContext context, IGrpcUnaryMethod method, CancellationTokenSource deadline, long expiresAt)
+    {
+        var response = context.Response;
+        try
+        {
+            while (await ReadNextMessageAsync(context.Request.BodyReader, deadline.Token).ConfigureAwait(false) is { } payload)
+            {
+                if (Environment.TickCount64 >= expiresAt) throw new OperationCanceledException(deadline.Token);
+                var reply = method.Invoke(payload, deadline.Token);
+                GrpcFraming.Write(response.BodyWriter, reply.CalculateSize(), span => reply.WriteTo(span));
+                await response.BodyWriter.FlushAsync(deadline.Token).ConfigureAwait(false);
+            }
+            Finish(context, GrpcStatusCode.Ok, null, trailersOnly: !response.HasStarted);
+        }
+        catch (GrpcStatusException ex)
+        {
+            Finish(context, ex.Code, ex.Message, trailersOnly: !response.HasStarted);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested
+                                                 && (deadline.IsCancellationRequested || Environment.TickCount64 >= expiresAt))
+        {
+            Finish(context, GrpcStatusCode.DeadlineExceeded, "deadline exceeded", trailersOnly: !response.HasStarted);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogError(ex, "gRPC stream {Path} failed", context.Request.Path.Value);
+            Finish(context, GrpcStatusCode.Internal, "internal error", trailersOnly: !response.HasStarted);
+        }
+    }
+
+    /// <summary>The next message of a stream (copied out of the request's buffers), or null at its clean end.</summary>
+    private async Task<ReadOnlySequence<byte>?> ReadNextMessageAsync(PipeReader body, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            var read = await body.ReadAsync(cancellation).ConfigureAwait(false);
+            var buffer = read.Buffer;
+            var status = GrpcFraming.TryRead(buffer, _maxMessageSize, out bool compressed, out var payload, out var consumed);
+            if (status == GrpcFrameStatus.TooLarge)
+            {
+                body.AdvanceTo(buffer.End);
+                throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"message larger than max ({_maxMessageSize} bytes)");
+            }
+            if (status == GrpcFrameStatus.Complete)
+            {
+                if (compressed)
+                {
+                    body.AdvanceTo(buffer.End);
+                    throw new GrpcStatusException(GrpcStatusCode.Internal, "compressed flag set but no grpc-encoding negotiated");
+                }
+                var copy = new ReadOnlySequence<byte>(payload.ToArray());
+                body.AdvanceTo(consumed);
+                return copy;
+            }
+            if (read.IsCompleted)
+            {
+                body.AdvanceTo(buffer.End);
+                if (buffer.Length == 0) return null;
+                throw new GrpcStatusException(GrpcStatusCode.Internal, "truncated message frame");
+            }
+            body.AdvanceTo(buffer.Start, buffer.End);
+        }
     }
 
     /// <summary>Reads the one request message of a unary call; anything else is a protocol error for this call only.</summary>

@@ -3,9 +3,15 @@ using Google.Protobuf;
 
 namespace Purple.Protocols.Grpc;
 
-/// <summary>A unary method: parses its request, runs, returns its response (or throws <see cref="GrpcStatusException"/>).</summary>
+/// <summary>
+/// A method: parses a request message, runs, returns its response (or throws <see cref="GrpcStatusException"/>).
+/// A unary method takes exactly one request message; a per-message streaming method answers each message of a
+/// bidirectional stream with one response, in order (what server reflection needs).
+/// </summary>
 public interface IGrpcUnaryMethod
 {
+    bool StreamsPerMessage { get; }
+
     IMessage Invoke(ReadOnlySequence<byte> request, CancellationToken deadline);
 }
 
@@ -16,11 +22,14 @@ internal sealed class GrpcUnaryMethod<TRequest, TResponse> : IGrpcUnaryMethod
     private readonly MessageParser<TRequest> _parser;
     private readonly Func<TRequest, TResponse> _handler;
 
-    public GrpcUnaryMethod(MessageParser<TRequest> parser, Func<TRequest, TResponse> handler)
+    public GrpcUnaryMethod(MessageParser<TRequest> parser, Func<TRequest, TResponse> handler, bool streamsPerMessage = false)
     {
         _parser = parser;
         _handler = handler;
+        StreamsPerMessage = streamsPerMessage;
     }
+
+    public bool StreamsPerMessage { get; }
 
     public IMessage Invoke(ReadOnlySequence<byte> request, CancellationToken deadline)
     {
@@ -50,6 +59,18 @@ public sealed class GrpcMethodTable
         _methods.Add($"/{service}/{method}", new GrpcUnaryMethod<TRequest, TResponse>(parser, handler));
         return this;
     }
+
+    /// <summary>A bidirectional streaming method that answers every request message with one response.</summary>
+    public GrpcMethodTable AddPerMessageStream<TRequest, TResponse>(string service, string method, MessageParser<TRequest> parser, Func<TRequest, TResponse> handler)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        _methods.Add($"/{service}/{method}", new GrpcUnaryMethod<TRequest, TResponse>(parser, handler, streamsPerMessage: true));
+        return this;
+    }
+
+    /// <summary>The services with at least one method, by full name ("package.Service").</summary>
+    public IEnumerable<string> Services => _methods.Keys.Select(p => p[1..p.LastIndexOf('/')]).Distinct(StringComparer.Ordinal);
 
     public bool TryFind(string path, out IGrpcUnaryMethod method) => _methods.TryGetValue(path, out method!);
 

@@ -49,6 +49,18 @@ public sealed class PurpleV1Service
         ? key.ToByteArray()
         : throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "key is empty");
 
+    /// <summary>
+    /// A value or member as bytes, refused with RESOURCE_EXHAUSTED (HTTP's 413) when it is over the node's value
+    /// limit (--proto-max-bulk-len), the same limit RESP and HTTP apply, so no protocol stores what another refuses.
+    /// </summary>
+    internal static byte[] Value(ByteString value, long max) => value.Length <= max
+        ? value.ToByteArray()
+        : throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"the value is over {max} bytes");
+
+    internal static byte[] Value(string text, long max) => Value(ByteString.CopyFromUtf8(text), max);
+
+    private byte[] Value(ByteString value) => Value(value, _api.MaxValueBytes);
+
     /// <summary>The gRPC status for an engine error (DESIGN §7).</summary>
     internal static GrpcStatusException Failure(PurpleError error) => error switch
     {
@@ -83,14 +95,14 @@ public sealed class PurpleV1Service
         long ttl = r.TtlMs == 0 ? (long)_api.CacheDefaultTtl.TotalMilliseconds : r.TtlMs;
         long now = _api.NowMs;
         long expiresAt = long.MaxValue - now > ttl ? now + ttl : long.MaxValue;
-        Check(Store.Execute(new SetCommand(Db(r.Db), Key(r.Key), r.Value.ToByteArray(), expiresAt,
+        Check(Store.Execute(new SetCommand(Db(r.Db), Key(r.Key), Value(r.Value), expiresAt,
             ContentType: r.ContentType.Length > 0 ? r.ContentType : null)));
         return new WriteResponse();
     }
 
     private WriteResponse KvPut(KvPutRequest r)
     {
-        Check(Store.Execute(new SetCommand(Db(r.Db), Key(r.Key), r.Value.ToByteArray(), ContentType: r.ContentType.Length > 0 ? r.ContentType : null)));
+        Check(Store.Execute(new SetCommand(Db(r.Db), Key(r.Key), Value(r.Value), ContentType: r.ContentType.Length > 0 ? r.ContentType : null)));
         return new WriteResponse();
     }
 
@@ -119,7 +131,7 @@ public sealed class PurpleV1Service
         int db = Db(r.Db);
         var key = Key(r.Key);
         if (r.Items.Count == 0) throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "items is empty");
-        var members = r.Items.Select(i => i.ToByteArray()).ToArray();
+        var members = r.Items.Select(i => Value(i)).ToArray();
         Check(Store.Execute(add ? new SAddCommand(db, key, members) : new SRemCommand(db, key, members)));
         return Members(db, key);
     }
@@ -170,7 +182,7 @@ public sealed class PurpleV1Service
         int db = Db(r.Db);
         if (r.TtlMs < 0) throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "ttl_ms must be 0 (no TTL) or more");
         var keys = r.Entries.Select(e => Key(e.Key)).ToArray();
-        var values = r.Entries.Select(e => e.Value.ToByteArray()).ToArray();
+        var values = r.Entries.Select(e => Value(e.Value)).ToArray();
         if (r.TtlMs == 0)
         {
             Check(Store.Execute(new MSetCommand(db, keys, values)));

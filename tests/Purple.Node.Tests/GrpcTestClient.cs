@@ -57,6 +57,19 @@ internal sealed class GrpcTestClient : IDisposable
         var reply = await CallRawAsync(path, Frame(request.ToByteArray()));
         return (reply.Status, reply.Message, reply.Status == 0 && reply.Payload is not null ? parser.ParseFrom(reply.Payload) : null);
     }
+    /// <summary>The messages of a streamed response body, in order.</summary>
+    public static List<byte[]> Messages(HttpResponseMessage response)
+    {
+        var body = response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+        var messages = new List<byte[]>();
+        for (int at = 0; at < body.Length;)
+        {
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(at + 1));
+            messages.Add(body[(at + 5)..(at + 5 + length)]);
+            at += 5 + length;
+        }
+        return messages;
+    }
 
     /// <summary>grpc-status comes in the trailers, or in the headers of a trailers-only response.</summary>
     private static string? Header(HttpResponseMessage response, string name) =>

@@ -1,3 +1,4 @@
+using Purple.Core.Execution;
 using Google.Protobuf;
 using Purple.Protocols.Grpc.Health;
 using Purple.Protocols.Grpc.V1;
@@ -116,5 +117,36 @@ public sealed class GrpcTests : IClassFixture<NodeFixture>, IDisposable
     {
         var reply = await _grpc.CallRawAsync(Svc + "KvGet", [], r => r.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json"));
         Assert.Equal(System.Net.HttpStatusCode.UnsupportedMediaType, reply.Response.StatusCode);
+    }
+}
+
+/// <summary>gRPC applies the node's value limit (--proto-max-bulk-len) as RESP and HTTP do.</summary>
+public sealed class GrpcValueLimitTests
+{
+    private static ByteString B(string s) => ByteString.CopyFromUtf8(s);
+
+    [Fact]
+    public async Task Values_over_the_limit_are_resource_exhausted_on_every_service_and_nothing_is_stored()
+    {
+        var settings = NodeFixture.Settings() with { ProtoMaxBulkLen = 16 * 1024 };
+        await using var host = await NodeFixture.StartAsync(settings);
+        using var grpc = new GrpcTestClient(host.GrpcEndPoint!);
+        var big = ByteString.CopyFrom(new byte[16 * 1024 + 1]);
+        var fits = ByteString.CopyFrom(new byte[16 * 1024]);
+        const int ResourceExhausted = 8;
+
+        var kv = await grpc.CallAsync("/purple.v1.Purple/KvPut", new KvPutRequest { Key = B("big"), Value = big }, WriteResponse.Parser);
+        Assert.Equal(ResourceExhausted, kv.Status);
+        Assert.Contains("16384 bytes", kv.Message);
+        Assert.Equal(ResourceExhausted, (await grpc.CallAsync("/purple.v1.Purple/CacheSet", new CacheSetRequest { Key = B("big"), Value = big }, WriteResponse.Parser)).Status);
+        Assert.Equal(ResourceExhausted, (await grpc.CallAsync("/purple.v1.Purple/SetAdd", new SetChangeRequest { Key = B("bigset"), Items = { big } }, SetResponse.Parser)).Status);
+        var batch = new BatchSetRequest { Entries = { new BatchSetEntry { Key = B("b1"), Value = fits }, new BatchSetEntry { Key = B("b2"), Value = big } } };
+        Assert.Equal(ResourceExhausted, (await grpc.CallAsync("/purple.v1.Purple/BatchSet", batch, WriteResponse.Parser)).Status);
+        var gerdu = new Purple.Protocols.Grpc.Compat.Gerdu.PutRequest { Key = "big", Value = big };
+        Assert.Equal(ResourceExhausted, (await grpc.CallAsync("/gerdu.Gerdu/Put", gerdu, Purple.Protocols.Grpc.Compat.Gerdu.PutResponse.Parser)).Status);
+
+        foreach (var key in new[] { "big", "bigset", "b1", "b2" })
+            Assert.Equal(ReadStatus.Missing, host.Engine.TryGet(0, System.Text.Encoding.UTF8.GetBytes(key), out _));
+        Assert.Equal(0, (await grpc.CallAsync("/purple.v1.Purple/KvPut", new KvPutRequest { Key = B("fits"), Value = fits }, WriteResponse.Parser)).Status);
     }
 }

@@ -27,6 +27,12 @@ def _load(relative, name):
     return module
 
 
+def generate_and_load(relative_proto, name):
+    """Messages of a proto whose package starts with "grpc." (which would shadow grpcio), loaded by path."""
+    _generate(relative_proto)
+    return _load(relative_proto[:-len(".proto")] + "_pb2.py", name)
+
+
 _generate("purple/v1/purple.proto", "grpc/health/v1/health.proto")
 sys.path.insert(0, OUT)
 from purple.v1 import purple_pb2, purple_pb2_grpc  # noqa: E402
