@@ -36,9 +36,20 @@ internal static class OpenApiQueryParameters
                 In = ParameterLocation.Query,
                 Required = p.Required,
                 Description = p.Description,
-                Schema = new OpenApiSchema { Type = p.Type switch { "integer" => JsonSchemaType.Integer, "boolean" => JsonSchemaType.Boolean, _ => JsonSchemaType.String } },
+                Schema = SchemaFor(p.Type),
+                // A repeatable parameter (?item=a&item=b) is form style, exploded: OpenAPI's default for queries, stated.
+                Style = p.Type.EndsWith("[]", StringComparison.Ordinal) ? ParameterStyle.Form : null,
+                Explode = p.Type.EndsWith("[]", StringComparison.Ordinal),
             });
         }
         return Task.CompletedTask;
     }
+
+    private static OpenApiSchema SchemaFor(string type) => type switch
+    {
+        "integer" => new OpenApiSchema { Type = JsonSchemaType.Integer },
+        "boolean" => new OpenApiSchema { Type = JsonSchemaType.Boolean },
+        _ when type.EndsWith("[]", StringComparison.Ordinal) => new OpenApiSchema { Type = JsonSchemaType.Array, Items = SchemaFor(type[..^2]) },
+        _ => new OpenApiSchema { Type = JsonSchemaType.String },
+    };
 }

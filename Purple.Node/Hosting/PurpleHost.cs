@@ -137,6 +137,8 @@ public sealed class PurpleHost : IAsyncDisposable
         var grpc = new GrpcDispatcher(grpcMethods, _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Grpc"));
         // The gRPC listener's requests go to the gRPC dispatcher only; HTTP routes never see them.
         _app.MapWhen(c => c.Connection.LocalPort == _grpcPort, branch => branch.Run(grpc.HandleAsync));
+        // After the gRPC branch, so only HTTP responses that end with a bare error status become problem+json.
+        _app.UseProblemsForBareStatuses();
         _app.MapGet("/healthz", () => Results.Text("ok\n")).ExcludeFromDescription();
         _app.MapOpenApi();
         _app.MapPurpleHttpApi(httpApi);

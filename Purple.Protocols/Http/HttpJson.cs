@@ -25,6 +25,7 @@ public sealed record Problem(string Type, string Title, int Status, string Detai
 public sealed partial class HttpJsonContext : JsonSerializerContext;
 
 /// <summary>Query parameters a route reads from the raw request (handlers take HttpContext), for the OpenAPI document.</summary>
+/// <param name="Type">integer, boolean, string, or one of them followed by [] for a repeatable parameter.</param>
 public sealed record QueryParameterDoc(string Name, string Type, string Description, bool Required = false);
 
 /// <summary>Endpoint metadata listing a route's query parameters.</summary>

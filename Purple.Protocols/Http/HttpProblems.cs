@@ -16,6 +16,23 @@ internal static class HttpProblems
 
     public static IResult TooLarge(string detail, HttpContext context) => Of(StatusCodes.Status413PayloadTooLarge, "Value too large", detail, context);
 
+    /// <summary>
+    /// The problem for a response that routing or the host ended with a bare status (an unknown route, a method a
+    /// route does not take), so every HTTP error a client sees is problem+json, not an empty body.
+    /// </summary>
+    public static Task WriteForBareStatusAsync(HttpContext context)
+    {
+        int status = context.Response.StatusCode;
+        var problem = status switch
+        {
+            StatusCodes.Status404NotFound => Of(status, "Not found", "No route matches this path; see /openapi/v1.json.", context),
+            StatusCodes.Status405MethodNotAllowed => Of(status, "Method not allowed",
+                $"{context.Request.Method} is not allowed here; the Allow header lists the methods that are.", context),
+            _ => Of(status, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), "The request was refused.", context),
+        };
+        return problem.ExecuteAsync(context);
+    }
+
     public static IResult FromError(PurpleError error, HttpContext context) => error switch
     {
         PurpleError.WrongType => Of(StatusCodes.Status409Conflict, "Wrong type", "The key holds a value of another type.", context),

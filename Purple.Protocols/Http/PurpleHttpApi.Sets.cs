@@ -18,10 +18,10 @@ public static partial class PurpleHttpApi
             .Produces<SetResponse>().Doc("sets").ProducesProblem(StatusCodes.Status409Conflict);
         app.MapPut("/sets/{**key}", (HttpContext c) => SetChange(c, api, change: true))
             .WithName("SetAdd").WithSummary("Add the item query values and return the resulting set.")
-            .Produces<SetResponse>().Doc("sets", new QueryParameterDoc("item", "string", "A member; repeat the parameter for several.", Required: true)).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status507InsufficientStorage);
+            .Produces<SetResponse>().Doc("sets", new QueryParameterDoc("item", "string[]", "A member; repeat the parameter for several.", Required: true)).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapDelete("/sets/{**key}", (HttpContext c) => SetChange(c, api, change: false))
             .WithName("SetRemove").WithSummary("Remove the item query values and return the resulting set.")
-            .Produces<SetResponse>().Doc("sets", new QueryParameterDoc("item", "string", "A member; repeat the parameter for several.", Required: true)).ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces<SetResponse>().Doc("sets", new QueryParameterDoc("item", "string[]", "A member; repeat the parameter for several.", Required: true)).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     private static IResult SetChange(HttpContext c, HttpApiContext api, bool? change)

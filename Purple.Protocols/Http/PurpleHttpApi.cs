@@ -26,6 +26,13 @@ public static partial class PurpleHttpApi
         return app;
     }
 
+    /// <summary>
+    /// Responses that end with a bare error status (no route, a method the route does not take) get a problem
+    /// body too. Register after any branch that must keep its own error bodies (the gRPC listener's).
+    /// </summary>
+    public static IApplicationBuilder UseProblemsForBareStatuses(this IApplicationBuilder app) =>
+        app.UseStatusCodePages(c => HttpProblems.WriteForBareStatusAsync(c.HttpContext));
+
     /// <summary>The key and db of a request, or the problem to answer instead.</summary>
     private static bool TryTarget(HttpContext context, HttpApiContext api, string prefix, out byte[] key, out int db, out IResult? problem)
     {

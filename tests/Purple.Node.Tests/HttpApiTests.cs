@@ -182,6 +182,24 @@ public sealed class HttpApiTests : IClassFixture<NodeFixture>, IDisposable
                 Assert.Contains("db", names);
             }
         }
+        var item = paths.GetProperty("/sets/{key}").GetProperty("put").GetProperty("parameters").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == "item");
+        Assert.Equal("array", item.GetProperty("schema").GetProperty("type").GetString());
+        Assert.Equal("string", item.GetProperty("schema").GetProperty("items").GetProperty("type").GetString());
+        // form + explode is OpenAPI's default for a query parameter, so the writer may leave both out.
+        Assert.True(!item.TryGetProperty("explode", out var explode) || explode.GetBoolean());
+    }
+
+    [Fact]
+    public async Task Unknown_routes_and_methods_a_route_does_not_take_are_problems_too()
+    {
+        var missing = await _http.GetAsync("/no-such-route");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        var patch = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Patch, "/kv/x"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, patch.StatusCode);
+        Assert.Equal("Method not allowed", (await Json(patch)).GetProperty("title").GetString());
+        Assert.Contains("GET", patch.Content.Headers.Allow);
     }
 
     [Fact]

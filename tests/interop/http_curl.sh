@@ -496,10 +496,14 @@ check kv-delete-any-type "204 0" "$CODE $(cli EXISTS "${K}aset")"
 # --- methods a route does not have ------------------------------------------------------------
 req POST "/kv/${K}m" --data-binary v
 check kv-post-405 "405 DELETE, GET, PUT" "$CODE $(sed -n 's/^Allow: //Ip' <(curl -sS --max-time 10 -X POST -D - -o /dev/null "$BASE/kv/${K}m") | tr -d '\r')"
+req POST "/kv/${K}m" --data-binary v
+expect_problem kv-post-405-problem 405 "Method not allowed" "/kv/${K}m"
 req DELETE "/flags/${K}m"
-check flags-delete-405 405 "$CODE"
+expect_problem flags-delete-405 405 "Method not allowed" "/flags/${K}m"
 req DELETE "/counters/${K}m"
-check counters-delete-405 405 "$CODE"
+expect_problem counters-delete-405 405 "Method not allowed" "/counters/${K}m"
+req GET "/no-such-route/${K}"
+expect_problem unknown-route-404 404 "Not found" "/no-such-route/${K}"
 
 # --- OpenAPI -----------------------------------------------------------------------------------
 req GET /openapi/v1.json
