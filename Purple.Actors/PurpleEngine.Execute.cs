@@ -12,9 +12,16 @@ public sealed partial class PurpleEngine
     {
         ArgumentNullException.ThrowIfNull(command);
         long now = Now();
-        if (!FreesMemoryOnly(command) && !EnsureCapacity(now)) return ExecResult.Fail(PurpleError.OutOfMemory);
+        if (!FreesMemoryOnly(command) && !EnsureCapacity(now))
+        {
+            Interlocked.Increment(ref _outOfMemoryRejections);
+            return ExecResult.Fail(PurpleError.OutOfMemory);
+        }
         return Apply(command, now);
     }
+
+    // Writes refused for lack of room, whatever the protocol (metrics: purple_writes_rejected_total).
+    private long _outOfMemoryRejections;
 
     public bool CanAcceptWrite() => EnsureCapacity(Now());
 

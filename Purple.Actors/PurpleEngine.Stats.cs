@@ -26,7 +26,8 @@ public sealed partial class PurpleEngine
         }
         var settings = Settings;
         return new StoreStats(UsedBytes, settings.CapacityBytes, keysPerDb.Sum(), keysPerDb, expiresPerDb,
-            evicted, expired, hits, misses, PolicyName(settings), settings.Scope.ToString().ToLowerInvariant());
+            evicted, expired, hits, misses, PolicyName(settings), settings.Scope.ToString().ToLowerInvariant(),
+            Interlocked.Read(ref _outOfMemoryRejections));
     }
 
     // Redis's maxmemory-policy spelling, so INFO reads as Redis users expect.

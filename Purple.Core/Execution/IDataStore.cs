@@ -88,4 +88,5 @@ public interface IDataStore
 /// <summary>Figures for INFO memory/stats/keyspace.</summary>
 public sealed record StoreStats(
     long UsedBytes, long CapacityBytes, long Keys, long[] KeysPerDb, long[] ExpiresPerDb,
-    long EvictedKeys, long ExpiredKeys, long Hits, long Misses, string EvictionPolicy, string EvictionScope);
+    long EvictedKeys, long ExpiredKeys, long Hits, long Misses, string EvictionPolicy, string EvictionScope,
+    long OutOfMemoryRejections = 0);

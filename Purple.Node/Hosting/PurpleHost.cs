@@ -13,6 +13,8 @@ using Purple.Protocols.Grpc;
 using Purple.Protocols.Http;
 using Purple.Protocols.Memcached;
 using Purple.Protocols.Resp;
+using Purple.Node.Metrics;
+using Purple.Protocols.Metrics;
 
 namespace Purple.Node.Hosting;
 
@@ -33,6 +35,8 @@ public sealed class PurpleHost : IAsyncDisposable
     private ListenOptions? _grpc;
     private volatile int _grpcPort = -1;
     private readonly MemcachedServerContext _memcachedContext;
+    private readonly PurpleInstruments _instruments;
+    private readonly PrometheusExporter _exporter;
     private volatile bool _ready;
 
     private PurpleHost(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
@@ -63,11 +67,14 @@ public sealed class PurpleHost : IAsyncDisposable
             ActiveDefrag = settings.ActiveDefrag,
         });
         var info = new NodeServerInfo(TimeProvider.System, settings.ConfigFile);
+        var metrics = Metrics = new NodeMetrics();
+        _instruments = new PurpleInstruments(Engine, metrics, NodeServerInfo.ProductVersion, TimeProvider.System);
+        _exporter = new PrometheusExporter(metrics, _instruments);
         var resp = new RespServerContext(Engine, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
-            new RespLimits { MaxBulkLength = settings.ProtoMaxBulkLen });
+            new RespLimits { MaxBulkLength = settings.ProtoMaxBulkLen }) { Metrics = metrics.Resp };
         builder.Services.AddSingleton(resp);
         var memcached = _memcachedContext = new MemcachedServerContext(Engine, TimeProvider.System,
-            new MemcachedLimits { MaxItemSize = settings.MemcachedMaxItemSize }, NodeServerInfo.ProductVersion);
+            new MemcachedLimits { MaxItemSize = settings.MemcachedMaxItemSize }, NodeServerInfo.ProductVersion) { Metrics = metrics.Memcached };
         builder.Services.AddSingleton(memcached);
         var httpApi = new HttpApiContext(Engine, TimeProvider.System, settings.CacheDefaultTtl, settings.ProtoMaxBulkLen);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -116,6 +123,7 @@ public sealed class PurpleHost : IAsyncDisposable
                     _grpc = l;
                     // h2c with prior knowledge, as gRPC clients speak it without TLS.
                     l.Protocols = HttpProtocols.Http2;
+                    CountConnections(l, metrics.Grpc);
                 });
             }
             if (settings.HttpPort != 0)
@@ -124,6 +132,7 @@ public sealed class PurpleHost : IAsyncDisposable
                 {
                     _http = l;
                     l.Protocols = HttpProtocols.Http1;
+                    CountConnections(l, metrics.Http);
                 });
             }
         });
@@ -134,15 +143,19 @@ public sealed class PurpleHost : IAsyncDisposable
         new CompatServices(httpApi).Register(grpcMethods);
         new HealthService(() => _ready, [PurpleV1Service.Name, .. CompatServices.Names]).Register(grpcMethods);
         new ReflectionService(ReflectionService.KnownFiles, () => grpcMethods.Services).Register(grpcMethods);
-        var grpc = new GrpcDispatcher(grpcMethods, _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Grpc"));
+        var grpc = new GrpcDispatcher(grpcMethods, _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Grpc"),
+            metrics: metrics.Grpc);
         // The gRPC listener's requests go to the gRPC dispatcher only; HTTP routes never see them.
         _app.MapWhen(c => c.Connection.LocalPort == _grpcPort, branch => branch.Run(grpc.HandleAsync));
         // After the gRPC branch, so only HTTP responses that end with a bare error status become problem+json.
         _app.UseProblemsForBareStatuses();
-        _app.MapGet("/healthz", () => Results.Text("ok\n")).ExcludeFromDescription();
+        _app.Use(HttpRequestMetrics.Middleware(metrics.Http));
+        _app.MapGet("/healthz", () => Results.Text("ok\n")).WithName("Healthz").ExcludeFromDescription();
+        _app.MapGet("/metrics", () => Results.Text(_exporter.Scrape(), PrometheusExporter.ContentType)).WithName("Metrics").ExcludeFromDescription();
         _app.MapOpenApi();
         _app.MapPurpleHttpApi(httpApi);
-        _app.MapGet("/readyz", () => _ready ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable)).ExcludeFromDescription();
+        _app.MapGet("/readyz", () => _ready ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable))
+            .WithName("Readyz").ExcludeFromDescription();
         _app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (_resp is not null) info.TcpPort = RespEndPoint!.Port;
@@ -157,6 +170,8 @@ public sealed class PurpleHost : IAsyncDisposable
     public NodeSettings Settings { get; }
 
     public PurpleEngine Engine { get; }
+
+    public NodeMetrics Metrics { get; }
 
     public ILogger Logger { get; }
 
@@ -188,9 +203,26 @@ public sealed class PurpleHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync().ConfigureAwait(false);
+        _exporter.Dispose();
+        _instruments.Dispose();
         _memcachedContext.Dispose();
         await Engine.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Counts the listener's connections (HTTP and gRPC; RESP and memcached count their own).</summary>
+    private static void CountConnections(ListenOptions listener, ProtocolMetrics metrics) =>
+        listener.Use(next => async connection =>
+        {
+            metrics.ConnectionOpened();
+            try
+            {
+                await next(connection).ConfigureAwait(false);
+            }
+            finally
+            {
+                metrics.ConnectionClosed();
+            }
+        });
 
     private static IPEndPoint EndPointFor(IPAddress address, int port) => new(address, port == AnyFreePort ? 0 : port);
 }

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Purple.Protocols.Metrics;
 
 namespace Purple.Protocols.Grpc;
 
@@ -20,15 +21,32 @@ public sealed class GrpcDispatcher
     private readonly GrpcMethodTable _methods;
     private readonly ILogger _logger;
     private readonly long _maxMessageSize;
+    private readonly ProtocolMetrics _metrics;
 
-    public GrpcDispatcher(GrpcMethodTable methods, ILogger logger, long maxMessageSize = DefaultMaxMessageSize)
+    public GrpcDispatcher(GrpcMethodTable methods, ILogger logger, long maxMessageSize = DefaultMaxMessageSize, ProtocolMetrics? metrics = null)
     {
         _methods = methods;
         _logger = logger;
         _maxMessageSize = maxMessageSize;
+        _metrics = metrics ?? new ProtocolMetrics("grpc", 128);
     }
 
+    /// <summary>Serves one call and records it under its method path (unknown paths share one name, so clients cannot grow the series).</summary>
     public async Task HandleAsync(HttpContext context)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await ServeAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            string path = context.Request.Path.Value ?? "";
+            _metrics.Commands.Record(_metrics.Commands.SlotFor(_methods.TryFind(path, out _) ? path[1..] : "unknown"), start);
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context)
     {
         var request = context.Request;
         var response = context.Response;
@@ -84,6 +102,7 @@ public sealed class GrpcDispatcher
         }
         catch (GrpcStatusException ex)
         {
+            if (ex.Rejection is { } reason) _metrics.Rejected(reason);
             Finish(context, ex.Code, ex.Message, trailersOnly: true);
             return;
         }
@@ -128,6 +147,7 @@ public sealed class GrpcDispatcher
         }
         catch (GrpcStatusException ex)
         {
+            if (ex.Rejection is { } reason) _metrics.Rejected(reason);
             Finish(context, ex.Code, ex.Message, trailersOnly: !response.HasStarted);
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested
@@ -156,7 +176,7 @@ public sealed class GrpcDispatcher
             if (status == GrpcFrameStatus.TooLarge)
             {
                 body.AdvanceTo(buffer.End);
-                throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"message larger than max ({_maxMessageSize} bytes)");
+                throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"message larger than max ({_maxMessageSize} bytes)") { Rejection = RejectReason.TooLarge };
             }
             if (status == GrpcFrameStatus.Complete)
             {
@@ -190,7 +210,7 @@ public sealed class GrpcDispatcher
             if (status == GrpcFrameStatus.TooLarge)
             {
                 body.AdvanceTo(buffer.End);
-                throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"message larger than max ({_maxMessageSize} bytes)");
+                throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"message larger than max ({_maxMessageSize} bytes)") { Rejection = RejectReason.TooLarge };
             }
             if (status == GrpcFrameStatus.Complete)
             {

@@ -16,6 +16,9 @@ public sealed class GrpcStatusException : Exception
         Code = code;
     }
 
+    /// <summary>Set when the status refuses the request for a reason the metrics count (purple_rejected_total).</summary>
+    public Metrics.RejectReason? Rejection { get; init; }
+
     public GrpcStatusException()
     {
     }

@@ -55,7 +55,7 @@ public sealed class PurpleV1Service
     /// </summary>
     internal static byte[] Value(ByteString value, long max) => value.Length <= max
         ? value.ToByteArray()
-        : throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"the value is over {max} bytes");
+        : throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"the value is over {max} bytes") { Rejection = Metrics.RejectReason.TooLarge };
 
     internal static byte[] Value(string text, long max) => Value(ByteString.CopyFromUtf8(text), max);
 

@@ -48,6 +48,20 @@ internal static class MemcachedCommands
         _ => MemcachedCommand.Unknown,
     };
 
+    /// <summary>Each command's name as memcached spells it, indexed by <see cref="MemcachedCommand"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = Enum.GetValues<MemcachedCommand>().Select(c => c switch
+    {
+        MemcachedCommand.Unknown => "unknown",
+        MemcachedCommand.FlushAll => "flush_all",
+        MemcachedCommand.MetaGet => "mg",
+        MemcachedCommand.MetaSet => "ms",
+        MemcachedCommand.MetaDelete => "md",
+        MemcachedCommand.MetaArithmetic => "ma",
+        MemcachedCommand.MetaNoop => "mn",
+        MemcachedCommand.MetaDebug => "me",
+        _ => c.ToString().ToLowerInvariant(),
+    }).ToArray();
+
     public static bool IsRetrieval(MemcachedCommand c) => c is MemcachedCommand.Get or MemcachedCommand.Gets or MemcachedCommand.Gat or MemcachedCommand.Gats;
 
     /// <summary>Classic storage commands: "cmd key flags exptime bytes [cas] [noreply]" followed by a data block.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Purple.Protocols.Metrics;
 
 namespace Purple.Protocols.Memcached;
 
@@ -83,6 +84,7 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
             if (status == MemcachedDecodeStatus.Close)
             {
                 if (request.Error is not null) session.Writer.Line(request.Error);
+                _server.Metrics.Rejected(RejectReason.ProtocolError);
                 session.CloseAfterFlush();
                 _logger.LogInformation("Closing memcached connection {ConnectionId}: {Reason}", connectionId,
                     request.Error ?? "an HTTP request on the memcached port");

@@ -1,5 +1,6 @@
 using Purple.Core.Commands;
 using Purple.Core.Execution;
+using Purple.Protocols.Metrics;
 
 namespace Purple.Protocols.Memcached;
 
@@ -113,9 +114,21 @@ public sealed class MemcachedServerContext : IDisposable
     {
         Interlocked.Increment(ref _currentConnections);
         Interlocked.Increment(ref _totalConnections);
+        Metrics.ConnectionOpened();
     }
 
-    internal void Disconnected() => Interlocked.Decrement(ref _currentConnections);
+    internal void Disconnected()
+    {
+        Interlocked.Decrement(ref _currentConnections);
+        Metrics.ConnectionClosed();
+    }
+
+    /// <summary>Commands, latency, connections and refusals of this listener (the node's, for /metrics).</summary>
+    public ProtocolMetrics Metrics { get; init; } = NewMetrics();
+
+    /// <summary>Slots follow <see cref="MemcachedCommand"/>'s values, named as memcached names the commands.</summary>
+    public static ProtocolMetrics NewMetrics() =>
+        new("memcached", MemcachedCommands.Names.Count, MemcachedCommands.Names);
 
     /// <summary>
     /// "flush_all [delay]": database 0 is emptied now, or at the given time. As in memcached only the latest

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using Purple.Core.Commands;
 using Purple.Core.Execution;
+using Purple.Protocols.Metrics;
 
 namespace Purple.Protocols.Memcached;
 
@@ -259,6 +260,7 @@ public sealed partial class MemcachedSession
         if (r.TooLarge)
         {
             Count(MemcachedStat.StoreTooLarge);
+            Server.Metrics.Rejected(RejectReason.TooLarge);
             // As for a classic set: a failed store in set mode must not leave the old value readable.
             bool setMode = !Has('M') || FlagToken(r, 'M') is [(byte)'S' or (byte)'s'];
             if (setMode) Store.Execute(new DeleteCommand(MemcachedServerContext.Db, [_metaKey!]));

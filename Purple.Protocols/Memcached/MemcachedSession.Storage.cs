@@ -1,5 +1,6 @@
 using Purple.Core.Commands;
 using Purple.Core.Execution;
+using Purple.Protocols.Metrics;
 
 namespace Purple.Protocols.Memcached;
 
@@ -28,6 +29,7 @@ public sealed partial class MemcachedSession
         if (r.TooLarge)
         {
             Count(MemcachedStat.StoreTooLarge);
+            Server.Metrics.Rejected(RejectReason.TooLarge);
             // memcached unlinks the old item of a failed set, so a reader never gets the stale value.
             if (r.Command == MemcachedCommand.Set) Store.Execute(new DeleteCommand(MemcachedServerContext.Db, [r.ToArray(1)]));
             if (reply) Writer.Raw("SERVER_ERROR object too large for cache\r\n"u8);

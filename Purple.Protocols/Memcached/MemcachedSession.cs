@@ -51,6 +51,7 @@ public sealed partial class MemcachedSession
     public void Execute(MemcachedRequest r)
     {
         Writer.Muted = r.NoReply && TakesNoReply(r.Command);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             Run(r);
@@ -58,6 +59,7 @@ public sealed partial class MemcachedSession
         finally
         {
             Writer.Muted = false;
+            Server.Metrics.Commands.Record((int)r.Command, start);
         }
     }
 

@@ -47,6 +47,9 @@ public sealed class RespCommandSpec
     /// <summary>The containing command for a subcommand ("client" for "client|setname").</summary>
     public RespCommandSpec? Parent { get; internal set; }
 
+    /// <summary>This command's slot in the RESP <see cref="Metrics.CommandMetrics"/> (its index in name order).</summary>
+    internal int MetricsSlot { get; set; }
+
     public string FullName => Parent is null ? Name : $"{Parent.Name}|{Name}";
 
     public bool AcceptsArgCount(int count) => Arity >= 0 ? count == Arity : count >= -Arity;

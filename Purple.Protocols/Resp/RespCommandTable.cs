@@ -39,6 +39,9 @@ public static class RespCommandTable
         {
             foreach (var sub in spec.Subcommands) sub.Parent = spec;
         }
+        // Each command's metrics slot is its place in name order, the order NewMetrics registers names in.
+        int slot = 0;
+        foreach (var spec in specs.OrderBy(s => s.Name, StringComparer.Ordinal)) spec.MetricsSlot = slot++;
         return specs.ToFrozenDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
     }
 }

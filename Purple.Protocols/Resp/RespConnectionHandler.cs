@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Purple.Protocols.Metrics;
 
 namespace Purple.Protocols.Resp;
 
@@ -43,6 +44,7 @@ public sealed class RespConnectionHandler : ConnectionHandler
         var args = new RespCommandArgs();
         var writer = new RespWriter(output);
         var spill = new RespSpillBuffer();
+        _server.Metrics.ConnectionOpened();
         try
         {
             while (!session.Closing)
@@ -102,6 +104,7 @@ public sealed class RespConnectionHandler : ConnectionHandler
         }
         finally
         {
+            _server.Metrics.ConnectionClosed();
             spill.Release();
             session.Close();
             await input.CompleteAsync().ConfigureAwait(false);
@@ -112,6 +115,7 @@ public sealed class RespConnectionHandler : ConnectionHandler
     private bool Spill(RespSpillBuffer spill, ReadOnlySequence<byte> bytes, RespSession session)
     {
         if (spill.TryAppend(bytes)) return true;
+        _server.Metrics.Rejected(RejectReason.TooLarge);
         // Redis closes such a client without a reply ("closing client that reached max query buffer length").
         _logger.LogInformation("Closing RESP connection {ClientId}: query buffer over {Limit} bytes", session.Id, RespSpillBuffer.MaxBytes);
         return false;
@@ -129,6 +133,7 @@ public sealed class RespConnectionHandler : ConnectionHandler
             {
                 writer.Error(error ?? "ERR Protocol error");
                 session.Closing = true;
+                _server.Metrics.Rejected(RejectReason.ProtocolError);
                 _logger.LogInformation("Closing RESP connection {ClientId}: {ProtocolError}", session.Id, error);
                 // Everything read is dropped with the connection.
                 return buffer.End;

@@ -45,5 +45,11 @@ public sealed class RespServerContext
     public RespLimits Limits { get; }
     public RespClientRegistry Clients { get; } = new();
 
+    /// <summary>Commands, latency, connections and refusals of this listener (the node's, for /metrics).</summary>
+    public Metrics.ProtocolMetrics Metrics { get; init; } = NewMetrics();
+
+    public static Metrics.ProtocolMetrics NewMetrics() =>
+        new("resp", RespCommandTable.Count, RespCommandTable.All.Select(s => s.Name));
+
     internal long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
 }

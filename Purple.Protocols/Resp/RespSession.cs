@@ -77,7 +77,9 @@ public sealed class RespSession
     {
         CommandsProcessed++;
         LastCommand = spec.Name;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         spec.Handler!(this, args, writer);
+        Server.Metrics.Commands.Record(spec.MetricsSlot, start);
     }
 
     internal void Kill()

@@ -67,7 +67,7 @@ public sealed class MemcachedOverTcpTests : IClassFixture<NodeFixture>
         Assert.Equal("", await mc.ReadToCloseAsync());
     }
 
-    private sealed class McClient : IDisposable
+    internal sealed class McClient : IDisposable
     {
         private readonly TcpClient _tcp;
         private readonly NetworkStream _stream;

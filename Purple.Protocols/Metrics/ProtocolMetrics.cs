@@ -1,0 +1,58 @@
+namespace Purple.Protocols.Metrics;
+
+/// <summary>
+/// Why a protocol refused a request or connection, as the <c>reason</c> label of purple_rejected_total. Writes
+/// refused for lack of memory are the engine's decision, counted once whatever the protocol (purple_writes_rejected_total).
+/// </summary>
+public enum RejectReason
+{
+    /// <summary>A malformed frame or line; the connection is closed (RESP, memcached) or the request refused.</summary>
+    ProtocolError,
+    /// <summary>A value, body or message over its limit.</summary>
+    TooLarge,
+}
+
+/// <summary>One protocol's figures: its commands, its connections and its refusals.</summary>
+public sealed class ProtocolMetrics
+{
+    private long _connectionsOpen;
+    private long _connectionsTotal;
+    private readonly long[] _rejected = new long[Enum.GetValues<RejectReason>().Length];
+
+    public ProtocolMetrics(string protocol, int commandCapacity, IEnumerable<string>? knownCommands = null)
+    {
+        Protocol = protocol;
+        Commands = new CommandMetrics(protocol, commandCapacity, knownCommands);
+    }
+
+    public string Protocol { get; }
+
+    public CommandMetrics Commands { get; }
+
+    public long ConnectionsOpen => Interlocked.Read(ref _connectionsOpen);
+
+    public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
+
+    public void ConnectionOpened()
+    {
+        Interlocked.Increment(ref _connectionsOpen);
+        Interlocked.Increment(ref _connectionsTotal);
+    }
+
+    public void ConnectionClosed() => Interlocked.Decrement(ref _connectionsOpen);
+
+    public void Rejected(RejectReason reason) => Interlocked.Increment(ref _rejected[(int)reason]);
+
+    public long RejectedCount(RejectReason reason) => Interlocked.Read(ref _rejected[(int)reason]);
+}
+
+/// <summary>The node's per-protocol metrics, one instance per node, handed to every listener.</summary>
+public sealed class NodeMetrics
+{
+    public ProtocolMetrics Resp { get; } = Protocols.Resp.RespServerContext.NewMetrics();
+    public ProtocolMetrics Memcached { get; } = Protocols.Memcached.MemcachedServerContext.NewMetrics();
+    public ProtocolMetrics Http { get; } = new("http", 64);
+    public ProtocolMetrics Grpc { get; } = new("grpc", 128);
+
+    public IEnumerable<ProtocolMetrics> All => [Resp, Memcached, Http, Grpc];
+}
