@@ -76,6 +76,7 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
         ReadOnlySequence<byte> buffer, string connectionId)
     {
         SequencePosition consumed = buffer.Start;
+        session.CommandClock = System.Diagnostics.Stopwatch.GetTimestamp();
         while (!session.Closing)
         {
             var status = decoder.Decode(buffer.Slice(consumed), request, out SequencePosition next);

@@ -48,10 +48,12 @@ public sealed partial class MemcachedSession
     /// <summary>The connection is gone: its counts join the node's retired totals.</summary>
     public void Close() => Server.Retire(_stats);
 
+    /// <summary>When the current command's time started: set when a read batch starts, then at each command's end.</summary>
+    internal long CommandClock = System.Diagnostics.Stopwatch.GetTimestamp();
+
     public void Execute(MemcachedRequest r)
     {
         Writer.Muted = r.NoReply && TakesNoReply(r.Command);
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             Run(r);
@@ -59,7 +61,10 @@ public sealed partial class MemcachedSession
         finally
         {
             Writer.Muted = false;
-            Server.Metrics.Commands.Record((int)r.Command, start);
+            // One clock read per command: this command's end starts the next one's time (decoding included).
+            long end = System.Diagnostics.Stopwatch.GetTimestamp();
+            Server.Metrics.Commands.RecordTicks((int)r.Command, end - CommandClock);
+            CommandClock = end;
         }
     }
 

@@ -125,6 +125,7 @@ public sealed class RespConnectionHandler : ConnectionHandler
     {
         SequencePosition consumed = buffer.Start;
         session.LastInteraction = _server.Time.GetUtcNow();
+        session.CommandClock = System.Diagnostics.Stopwatch.GetTimestamp();
         while (!session.Closing)
         {
             var status = RespRequestParser.TryParse(buffer.Slice(consumed), args, _server.Limits, out SequencePosition next, out string? error);
