@@ -37,6 +37,7 @@ public sealed class PurpleHost : IAsyncDisposable
     private readonly MemcachedServerContext _memcachedContext;
     private readonly PurpleInstruments _instruments;
     private readonly PrometheusExporter _exporter;
+    private readonly ConnectionTracker _tcpConnections = new();
     private volatile bool _ready;
 
     private PurpleHost(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
@@ -105,6 +106,7 @@ public sealed class PurpleHost : IAsyncDisposable
                 k.Listen(EndPointFor(settings.Address, settings.RespPort), l =>
                 {
                     _resp = l;
+                    _tcpConnections.Track(l);
                     l.UseConnectionHandler<RespConnectionHandler>();
                 });
             }
@@ -113,6 +115,7 @@ public sealed class PurpleHost : IAsyncDisposable
                 k.Listen(EndPointFor(settings.Address, settings.MemcachedPort), l =>
                 {
                     _memcached = l;
+                    _tcpConnections.Track(l);
                     l.UseConnectionHandler<MemcachedConnectionHandler>();
                 });
             }
@@ -163,7 +166,11 @@ public sealed class PurpleHost : IAsyncDisposable
             if (_grpc is not null) _grpcPort = GrpcEndPoint!.Port;
             _ready = true;
         });
-        _app.Lifetime.ApplicationStopping.Register(() => _ready = false);
+        _app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            _ready = false;
+            _tcpConnections.AbortAll();
+        });
         Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Node");
     }
 
