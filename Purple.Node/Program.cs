@@ -80,13 +80,15 @@ public static class Program
         host.Logger.LogInformation("Purple {Version} started (pid {Pid}, storage memory)", NodeServerInfo.ProductVersion, Environment.ProcessId);
         host.Logger.LogInformation("Capacity {Capacity} ({CapacitySource}); eviction {Eviction}, scope {Scope}; {Databases} databases, {Shards} shards",
             ByteSize.Format(s.CapacityBytes), s.CapacitySource, s.Eviction.ToString().ToLowerInvariant(), s.Scope.ToString().ToLowerInvariant(), s.Databases, s.Shards);
+        if (s.Auth.Required) host.Logger.LogInformation("Password required on every protocol (RESP AUTH, memcached login, HTTP and gRPC Bearer)");
+        else host.Logger.LogInformation("No password: any client that reaches a listener is trusted (protected mode {ProtectedMode})", s.ProtectedMode ? "on" : "off");
         if (host.RespEndPoint is { } resp) host.Logger.LogInformation("RESP listening on {EndPoint}", resp);
         else host.Logger.LogInformation("RESP listener off");
-        if (host.HttpEndPoint is { } http) host.Logger.LogInformation("HTTP listening on http://{EndPoint} (/cache /kv /counters /sets /flags, /openapi/v1.json, /healthz, /readyz)", http);
+        if (host.HttpEndPoint is { } http) host.Logger.LogInformation("HTTP listening on http://{EndPoint} (/cache /kv /counters /sets /flags, /openapi/v1.json, /metrics, /healthz, /readyz)", http);
         else host.Logger.LogInformation("HTTP listener off");
         if (host.MemcachedEndPoint is { } memcached) host.Logger.LogInformation("memcached listening on {EndPoint} (item size limit {MaxItemSize})", memcached, ByteSize.Format(s.MemcachedMaxItemSize));
         else host.Logger.LogInformation("memcached listener off");
-        if (host.GrpcEndPoint is { } grpc) host.Logger.LogInformation("gRPC (h2c) listening on {EndPoint} (purple.v1.Purple; the original Purple's proto.*; gerdu.Gerdu; grpc.health.v1.Health)", grpc);
+        if (host.GrpcEndPoint is { } grpc) host.Logger.LogInformation("gRPC (h2c) listening on {EndPoint} (purple.v1.Purple; the original Purple's proto.*; gerdu.Gerdu; grpc.health.v1.Health; reflection)", grpc);
         else host.Logger.LogInformation("gRPC listener off");
     }
 
@@ -105,6 +107,8 @@ public static class Program
           --databases N             number of databases (default 16)
           --shards N                engine shards, a power of two (default 16)
           --protected-mode yes|no   refuse non-loopback binds without a password (default yes)
+          --requirepass PASSWORD    require this password on every protocol (prefer the file or PURPLE__REQUIREPASS)
+          --requirepass-file FILE   the password is the file's first line
           --proto-max-bulk-len SIZE largest RESP bulk string (default 512MB)
           --memcached-max-item-size SIZE  largest memcached value (default 1MB, memcached's -I)
           --cache-default-ttl DURATION    TTL of an HTTP cache entry written without one (default 5s)

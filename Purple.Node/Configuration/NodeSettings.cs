@@ -24,6 +24,11 @@ public sealed record NodeSettings(
     int MemcachedMaxItemSize = 1024 * 1024,
     TimeSpan CacheDefaultTtl = default)
 {
+    /// <summary>The password every protocol requires (--requirepass); holds only a digest, so printing settings shows no secret.</summary>
+    public Purple.Protocols.Security.PasswordGuard Auth { get; init; } = Purple.Protocols.Security.PasswordGuard.None;
+
+    public bool ProtectedMode { get; init; } = true;
+
     /// <summary>DESIGN §3: 5 s unless configured.</summary>
     public TimeSpan CacheDefaultTtl { get; init; } = CacheDefaultTtl == default ? TimeSpan.FromSeconds(5) : CacheDefaultTtl;
 }

@@ -23,6 +23,8 @@ public static class OptionsLoader
         ["--databases"] = nameof(PurpleOptions.Databases),
         ["--shards"] = nameof(PurpleOptions.Shards),
         ["--protected-mode"] = nameof(PurpleOptions.ProtectedMode),
+        ["--requirepass"] = nameof(PurpleOptions.Requirepass),
+        ["--requirepass-file"] = nameof(PurpleOptions.RequirepassFile),
         ["--proto-max-bulk-len"] = nameof(PurpleOptions.ProtoMaxBulkLen),
         ["--memcached-max-item-size"] = nameof(PurpleOptions.MemcachedMaxItemSize),
         ["--cache-default-ttl"] = nameof(PurpleOptions.CacheDefaultTtl),

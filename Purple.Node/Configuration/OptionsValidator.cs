@@ -70,10 +70,11 @@ public static class OptionsValidator
         {
             errors.Add($"--protected-mode '{o.ProtectedMode}' must be yes or no.");
         }
-        if (protectedMode && address is not null && !IPAddress.IsLoopback(address))
+        string? password = Password(o, errors);
+        if (protectedMode && password is null && address is not null && !IPAddress.IsLoopback(address))
         {
             errors.Add($"--host {o.Host} is not a loopback address and no password is configured (protected mode). " +
-                       "Bind 127.0.0.1, or pass --protected-mode no if this network is trusted.");
+                       "Set --requirepass-file (or --requirepass, or PURPLE__REQUIREPASS), bind 127.0.0.1, or pass --protected-mode no if this network is trusted.");
         }
         if (!ByteSize.TryParse(o.ProtoMaxBulkLen, out long maxBulk) || maxBulk < 1024 || maxBulk > Purple.Core.Limits.MaxStringLength * 4)
         {
@@ -109,7 +110,51 @@ public static class OptionsValidator
         }
         if (errors.Count > 0) return null;
         return new NodeSettings(address!, o.RespPort, o.MemcachedPort, o.HttpPort, o.GrpcPort, capacity, capacitySource,
-            eviction, scope, o.Databases, o.Shards, maxBulk, json, inlineIo, configFile, activeDefrag, (int)maxItem, cacheTtl);
+            eviction, scope, o.Databases, o.Shards, maxBulk, json, inlineIo, configFile, activeDefrag, (int)maxItem, cacheTtl)
+        {
+            Auth = new Purple.Protocols.Security.PasswordGuard(password),
+            ProtectedMode = protectedMode,
+        };
+    }
+
+    /// <summary>The password from --requirepass or the first line of --requirepass-file; null for none. Never echoed in errors.</summary>
+    private static string? Password(PurpleOptions o, List<string> errors)
+    {
+        bool inline = !string.IsNullOrEmpty(o.Requirepass), fromFile = !string.IsNullOrEmpty(o.RequirepassFile);
+        if (inline && fromFile)
+        {
+            errors.Add("--requirepass and --requirepass-file are both set; give the password one way.");
+            return null;
+        }
+        string? password = o.Requirepass;
+        if (fromFile)
+        {
+            try
+            {
+                password = File.ReadLines(o.RequirepassFile!).FirstOrDefault()?.TrimEnd('\r');
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"--requirepass-file '{o.RequirepassFile}' cannot be read ({ex.GetType().Name}); give a readable file whose first line is the password.");
+                return null;
+            }
+            if (string.IsNullOrEmpty(password))
+            {
+                errors.Add($"--requirepass-file '{o.RequirepassFile}' has an empty first line; its first line is the password.");
+                return null;
+            }
+        }
+        if (password is { Length: > 512 })
+        {
+            errors.Add("the password is longer than 512 characters; use a shorter one.");
+            return null;
+        }
+        if (password is not null && password.Any(char.IsControl))
+        {
+            errors.Add("the password contains control characters (a stray newline?); use printable characters only.");
+            return null;
+        }
+        return string.IsNullOrEmpty(password) ? null : password;
     }
 
     /// <summary>"500ms", "5s", "2m", "1h", "1d", or bare seconds.</summary>

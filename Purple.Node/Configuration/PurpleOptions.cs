@@ -37,8 +37,14 @@ public sealed class PurpleOptions
     /// <summary>Number of engine shards (a power of two). More shards, less lock contention.</summary>
     public int Shards { get; set; } = 16;
 
-    /// <summary>"yes" refuses to bind a non-loopback address (there is no password support yet).</summary>
+    /// <summary>"yes" refuses to bind a non-loopback address unless a password is configured.</summary>
     public string ProtectedMode { get; set; } = "yes";
+
+    /// <summary>The password every protocol requires (Redis's requirepass); empty for none. Prefer RequirepassFile or the environment.</summary>
+    public string? Requirepass { get; set; }
+
+    /// <summary>A file whose first line is the password, so it stays out of the command line and the config file.</summary>
+    public string? RequirepassFile { get; set; }
 
     /// <summary>Largest RESP bulk string accepted (Redis's proto-max-bulk-len), e.g. "512MB".</summary>
     public string ProtoMaxBulkLen { get; set; } = "512MB";

@@ -45,7 +45,7 @@ internal sealed class NodeRuntimeConfig : IRuntimeConfig
                 // Nothing is persisted in memory mode; tools such as redis-benchmark read these two.
                 "save" => "",
                 "appendonly" => "no",
-                "protected-mode" => "yes",
+                "protected-mode" => _settings.ProtectedMode ? "yes" : "no",
                 _ => "",
             };
             return Names.Contains(name);

@@ -72,10 +72,10 @@ public sealed class PurpleHost : IAsyncDisposable
         _instruments = new PurpleInstruments(Engine, metrics, NodeServerInfo.ProductVersion, TimeProvider.System);
         _exporter = new PrometheusExporter(metrics, _instruments);
         var resp = new RespServerContext(Engine, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
-            new RespLimits { MaxBulkLength = settings.ProtoMaxBulkLen }) { Metrics = metrics.Resp };
+            new RespLimits { MaxBulkLength = settings.ProtoMaxBulkLen }) { Metrics = metrics.Resp, Auth = settings.Auth };
         builder.Services.AddSingleton(resp);
         var memcached = _memcachedContext = new MemcachedServerContext(Engine, TimeProvider.System,
-            new MemcachedLimits { MaxItemSize = settings.MemcachedMaxItemSize }, NodeServerInfo.ProductVersion) { Metrics = metrics.Memcached };
+            new MemcachedLimits { MaxItemSize = settings.MemcachedMaxItemSize }, NodeServerInfo.ProductVersion) { Metrics = metrics.Memcached, Auth = settings.Auth };
         builder.Services.AddSingleton(memcached);
         var httpApi = new HttpApiContext(Engine, TimeProvider.System, settings.CacheDefaultTtl, settings.ProtoMaxBulkLen);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -147,12 +147,13 @@ public sealed class PurpleHost : IAsyncDisposable
         new HealthService(() => _ready, [PurpleV1Service.Name, .. CompatServices.Names]).Register(grpcMethods);
         new ReflectionService(ReflectionService.KnownFiles, () => grpcMethods.Services).Register(grpcMethods);
         var grpc = new GrpcDispatcher(grpcMethods, _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Grpc"),
-            metrics: metrics.Grpc);
+            metrics: metrics.Grpc, auth: settings.Auth);
         // The gRPC listener's requests go to the gRPC dispatcher only; HTTP routes never see them.
         _app.MapWhen(c => c.Connection.LocalPort == _grpcPort, branch => branch.Run(grpc.HandleAsync));
         // After the gRPC branch, so only HTTP responses that end with a bare error status become problem+json.
         _app.UseProblemsForBareStatuses();
         _app.Use(HttpRequestMetrics.Middleware(metrics.Http));
+        _app.UseBearerPassword(settings.Auth, metrics.Http);
         _app.MapGet("/healthz", () => Results.Text("ok\n")).WithName("Healthz").ExcludeFromDescription();
         _app.MapGet("/metrics", () => Results.Text(_exporter.Scrape(), PrometheusExporter.ContentType)).WithName("Metrics").ExcludeFromDescription();
         _app.MapOpenApi();

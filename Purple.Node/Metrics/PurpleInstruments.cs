@@ -96,6 +96,7 @@ public sealed class PurpleInstruments : IDisposable
     {
         RejectReason.ProtocolError => "protocol_error",
         RejectReason.TooLarge => "too_large",
+        RejectReason.Unauthenticated => "unauthenticated",
         _ => reason.ToString().ToLowerInvariant(),
     };
 

@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Purple.Protocols.Metrics;
+using Purple.Protocols.Security;
 
 namespace Purple.Protocols.Grpc;
 
@@ -23,8 +24,12 @@ public sealed class GrpcDispatcher
     private readonly long _maxMessageSize;
     private readonly ProtocolMetrics _metrics;
 
-    public GrpcDispatcher(GrpcMethodTable methods, ILogger logger, long maxMessageSize = DefaultMaxMessageSize, ProtocolMetrics? metrics = null)
+    private readonly PasswordGuard _auth;
+
+    public GrpcDispatcher(GrpcMethodTable methods, ILogger logger, long maxMessageSize = DefaultMaxMessageSize, ProtocolMetrics? metrics = null,
+        PasswordGuard? auth = null)
     {
+        _auth = auth ?? PasswordGuard.None;
         _methods = methods;
         _logger = logger;
         _maxMessageSize = maxMessageSize;
@@ -65,6 +70,14 @@ public sealed class GrpcDispatcher
         if (!_methods.TryFind(request.Path.Value ?? "", out var method))
         {
             Finish(context, GrpcStatusCode.Unimplemented, $"unknown method {request.Path.Value}", trailersOnly: true);
+            return;
+        }
+        if (_auth.Required && !request.Path.StartsWithSegments("/grpc.health.v1.Health", StringComparison.Ordinal)
+            && !_auth.VerifyBearer(request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null))
+        {
+            // Health stays open so probes work without the password; everything else needs it.
+            _metrics.Rejected(RejectReason.Unauthenticated);
+            Finish(context, GrpcStatusCode.Unauthenticated, "missing or wrong password: send the metadata authorization: Bearer <password>", trailersOnly: true);
             return;
         }
         if (request.Headers.TryGetValue("grpc-encoding", out var encoding) && encoding.ToString() is { Length: > 0 } e && e != "identity")

@@ -48,6 +48,9 @@ public sealed class MemcachedServerContext : IDisposable
     public IDataStore Store { get; }
     public TimeProvider Time { get; }
     public MemcachedLimits Limits { get; }
+
+    /// <summary>The password a connection must give (memcached's text-protocol login) before other commands; none by default.</summary>
+    public Security.PasswordGuard Auth { get; init; } = Security.PasswordGuard.None;
     public string PurpleVersion { get; }
     public DateTimeOffset StartedAt { get; }
 

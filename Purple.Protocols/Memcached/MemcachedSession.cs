@@ -22,7 +22,11 @@ public sealed partial class MemcachedSession
         Server = server;
         Writer = writer;
         _stats = server.Register();
+        Authenticated = !server.Auth.Required;
     }
+
+    /// <summary>False until a "set" carries "default &lt;password&gt;" as its value, when the node has a password.</summary>
+    public bool Authenticated { get; private set; }
 
     public MemcachedServerContext Server { get; }
     public MemcachedWriter Writer { get; }
@@ -53,6 +57,12 @@ public sealed partial class MemcachedSession
 
     public void Execute(MemcachedRequest r)
     {
+        if (!Authenticated)
+        {
+            Authenticate(r);
+            CommandClock = System.Diagnostics.Stopwatch.GetTimestamp();
+            return;
+        }
         Writer.Muted = r.NoReply && TakesNoReply(r.Command);
         try
         {

@@ -10,6 +10,8 @@ public enum RejectReason
     ProtocolError,
     /// <summary>A value, body or message over its limit.</summary>
     TooLarge,
+    /// <summary>A request without the password (--requirepass), or with a wrong one.</summary>
+    Unauthenticated,
 }
 
 /// <summary>One protocol's figures: its commands, its connections and its refusals.</summary>

@@ -92,6 +92,8 @@ internal static partial class RespCommands
         s.Protocol = 2;
         w.Protocol = 2;
         s.Name = null;
+        // RESET also forgets the authentication, as Redis's does.
+        s.Authenticated = !s.Server.Auth.Required;
         w.SimpleString("RESET"u8);
     }
 
@@ -102,18 +104,23 @@ internal static partial class RespCommands
             w.Error(RespErrors.Syntax);
             return;
         }
-        // No password is configured yet (requirepass arrives with authentication), so the default
-        // user is "nopass": the two-argument form succeeds for it, the one-argument form is refused as Redis does.
-        if (a.Count == 2)
+        var guard = s.Server.Auth;
+        // Without --requirepass the default user is "nopass": AUTH default <anything> succeeds and the
+        // one-argument form is refused, as Redis does.
+        if (a.Count == 2 && !guard.Required)
         {
             w.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
             return;
         }
-        if (!RespCommandSpec.AsciiEqualsIgnoreCase("default", a[1]))
+        bool ok = a.Count == 2 ? guard.Verify(a[1]) : guard.Verify(a[1], a[2]);
+        if (!ok)
         {
-            w.Error("WRONGPASS invalid username-password pair or user is disabled.");
+            // A failed AUTH leaves an authenticated connection authenticated, as in Redis.
+            s.Server.Metrics.Rejected(Metrics.RejectReason.Unauthenticated);
+            w.Error(RespErrors.WrongPass);
             return;
         }
+        s.Authenticated = true;
         w.Ok();
     }
 
@@ -121,6 +128,7 @@ internal static partial class RespCommands
     {
         int protocol = s.Protocol;
         string? name = null;
+        bool authenticates = false;
         if (a.Count >= 2)
         {
             if (!RespArg.TryParseInt64(a[1], out long version))
@@ -138,11 +146,13 @@ internal static partial class RespCommands
             {
                 if (a.EqualsIgnoreCase(i, "AUTH"u8) && i + 2 < a.Count)
                 {
-                    if (!RespCommandSpec.AsciiEqualsIgnoreCase("default", a[i + 1]))
+                    if (!s.Server.Auth.Verify(a[i + 1], a[i + 2]))
                     {
-                        w.Error("WRONGPASS invalid username-password pair or user is disabled.");
+                        s.Server.Metrics.Rejected(Metrics.RejectReason.Unauthenticated);
+                        w.Error(RespErrors.WrongPass);
                         return;
                     }
+                    authenticates = true;
                     i += 2;
                 }
                 else if (a.EqualsIgnoreCase(i, "SETNAME"u8) && i + 1 < a.Count)
@@ -162,6 +172,13 @@ internal static partial class RespCommands
                 }
             }
         }
+        if (!s.Authenticated && !authenticates)
+        {
+            s.Server.Metrics.Rejected(Metrics.RejectReason.Unauthenticated);
+            w.Error(RespErrors.HelloNoAuth);
+            return;
+        }
+        if (authenticates) s.Authenticated = true;
         if (name is not null) s.Name = name.Length == 0 ? null : name;
         s.Protocol = protocol;
         w.Protocol = protocol;

@@ -11,6 +11,9 @@ internal static class RespErrors
     public const string Overflow = "ERR increment or decrement would overflow";
     public const string DecrementOverflow = "ERR decrement would overflow";
     public const string WrongType = "WRONGTYPE Operation against a key holding the wrong kind of value";
+    public const string NoAuth = "NOAUTH Authentication required.";
+    public const string WrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
+    public const string HelloNoAuth = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
     public const string OutOfMemory = "OOM command not allowed when used memory > 'maxmemory'.";
     public const string NoSuchKey = "ERR no such key";
     public const string DbIndexOutOfRange = "ERR DB index is out of range";

@@ -45,6 +45,9 @@ public sealed class RespServerContext
     public RespLimits Limits { get; }
     public RespClientRegistry Clients { get; } = new();
 
+    /// <summary>The password every connection must give (AUTH, HELLO … AUTH) before other commands; none by default.</summary>
+    public Security.PasswordGuard Auth { get; init; } = Security.PasswordGuard.None;
+
     /// <summary>Commands, latency, connections and refusals of this listener (the node's, for /metrics).</summary>
     public Metrics.ProtocolMetrics Metrics { get; init; } = NewMetrics();
 

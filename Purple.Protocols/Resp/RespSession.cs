@@ -19,8 +19,12 @@ public sealed class RespSession
         _abort = abort;
         CreatedAt = server.Time.GetUtcNow();
         LastInteraction = CreatedAt;
+        Authenticated = !server.Auth.Required;
         Id = server.Clients.Register(this);
     }
+
+    /// <summary>False until AUTH or HELLO … AUTH succeeds, when the node has a password; RESET clears it again.</summary>
+    public bool Authenticated { get; internal set; }
 
     public RespServerContext Server { get; }
     public IDataStore Store => Server.Store;
@@ -66,6 +70,15 @@ public sealed class RespSession
         {
             Transaction?.Poison();
             writer.Error(RespErrors.Arity(spec.Name));
+            CommandClock = System.Diagnostics.Stopwatch.GetTimestamp();
+            return;
+        }
+        if (!Authenticated && (spec.Flags & RespCommandFlags.NoAuth) == 0)
+        {
+            // Redis checks the command and its arity first, then authentication; the refusal aborts a MULTI.
+            Transaction?.Poison();
+            writer.Error(RespErrors.NoAuth);
+            Server.Metrics.Rejected(Metrics.RejectReason.Unauthenticated);
             CommandClock = System.Diagnostics.Stopwatch.GetTimestamp();
             return;
         }

@@ -131,4 +131,48 @@ public class OptionsTests
     [InlineData("10XB")]
     [InlineData("99999999999999999999G")]
     public void Bad_sizes_are_rejected(string text) => Assert.False(ByteSize.TryParse(text, out _));
+
+    [Fact]
+    public void A_password_comes_from_the_flag_the_environment_or_the_first_line_of_a_file_and_is_never_echoed()
+    {
+        Assert.True(Validate(["--requirepass", "pw1"], out _)!.Auth.Verify("pw1"));
+        Assert.False(Validate([], out _)!.Auth.Required);
+        var env = new Dictionary<string, string?> { ["PURPLE__Requirepass"] = "pw2" };
+        Assert.True(Validate([], out _, env)!.Auth.Verify("pw2"));
+
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "from file\nsecond line\n");
+            var s = Validate(["--requirepass-file", file], out var errors);
+            Assert.Empty(errors);
+            Assert.True(s!.Auth.Verify("from file"));
+            Assert.DoesNotContain("from file", s.ToString());
+
+            Assert.Null(Validate(["--requirepass-file", file, "--requirepass", "pw-secret"], out errors));
+            Assert.Contains(errors, e => e.Contains("both set", StringComparison.Ordinal));
+            Assert.DoesNotContain(errors, e => e.Contains("pw-secret", StringComparison.Ordinal));
+
+            File.WriteAllText(file, "\n");
+            Assert.Null(Validate(["--requirepass-file", file], out errors));
+            Assert.Contains(errors, e => e.Contains("empty first line", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        Assert.Null(Validate(["--requirepass-file", "/no/such/file"], out var missing));
+        Assert.Contains(missing, e => e.Contains("cannot be read", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Protected_mode_lets_a_non_loopback_bind_start_once_a_password_is_set()
+    {
+        Assert.Null(Validate(["--host", "0.0.0.0"], out var errors));
+        Assert.Contains(errors, e => e.Contains("protected mode", StringComparison.Ordinal));
+        var s = Validate(["--host", "0.0.0.0", "--requirepass", "pw"], out errors);
+        Assert.Empty(errors);
+        Assert.True(s!.ProtectedMode);
+        Assert.False(Validate(["--host", "0.0.0.0", "--protected-mode", "no"], out _)!.ProtectedMode);
+    }
 }

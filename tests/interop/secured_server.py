@@ -1,0 +1,83 @@
+"""Starts a server that requires a password, for the authentication tests: a purple-node of its own
+(--requirepass-file, every listener on a free port), or with PURPLE_TARGET=redis a real redis-server
+--requirepass, to prove the RESP expectations are Redis's."""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PASSWORD = "interop s3cret"
+
+
+def free_ports(n):
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+class SecuredServer:
+    def __init__(self, target):
+        self.dir = tempfile.mkdtemp(prefix="purple-auth-")
+        self.resp, self.memcached, self.http, self.grpc = free_ports(4)
+        log = open(os.path.join(self.dir, "server.log"), "wb")
+        if target == "redis":
+            self.proc = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(self.resp), "--save", "",
+                                          "--appendonly", "no", "--dir", self.dir, "--requirepass", PASSWORD],
+                                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self._wait(lambda: self._tcp_open(self.resp))
+        else:
+            password_file = os.path.join(self.dir, "password")
+            with open(password_file, "w") as f:
+                f.write(PASSWORD + "\n")
+            binary = os.environ.get("PURPLE_BIN") or os.path.join(ROOT, "Purple.Node/bin/Release/net10.0/purple-node")
+            self.proc = subprocess.Popen([binary, "--host", "127.0.0.1", "--resp-port", str(self.resp),
+                                          "--memcached-port", str(self.memcached), "--http-port", str(self.http),
+                                          "--grpc-port", str(self.grpc), "--requirepass-file", password_file,
+                                          "--capacity", "64MB"],
+                                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self._wait(self._healthy)
+
+    @staticmethod
+    def _tcp_open(port):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    def _healthy(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.http}/healthz", timeout=1) as r:
+                return r.status == 200
+        except Exception:
+            return False
+
+    def _wait(self, ready):
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.dir}/server.log")
+            if ready():
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"server not ready in 60 s; see {self.dir}/server.log")
+
+    def log(self):
+        with open(os.path.join(self.dir, "server.log"), "rb") as f:
+            return f.read()
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
