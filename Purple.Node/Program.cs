@@ -82,13 +82,19 @@ public static class Program
             ByteSize.Format(s.CapacityBytes), s.CapacitySource, s.Eviction.ToString().ToLowerInvariant(), s.Scope.ToString().ToLowerInvariant(), s.Databases, s.Shards);
         if (s.Auth.Required) host.Logger.LogInformation("Password required on every protocol (RESP AUTH, memcached login, HTTP and gRPC Bearer)");
         else host.Logger.LogInformation("No password: any client that reaches a listener is trusted (protected mode {ProtectedMode})", s.ProtectedMode ? "on" : "off");
+        if (s.Tls is { } tls && host.TlsCertificate is { } certificate)
+        {
+            string on = string.Join(", ", new[] { (tls.Resp, "RESP"), (tls.Memcached, "memcached"), (tls.Http, "HTTP"), (tls.Grpc, "gRPC (h2)") }.Where(l => l.Item1).Select(l => l.Item2));
+            host.Logger.LogInformation("TLS on {Listeners} with {Subject}, expires {NotAfter:O}; client certificates {ClientCertificates}; reloads on file change or SIGHUP",
+                on.Length > 0 ? on : "no listener", certificate.Subject, certificate.NotAfter.ToUniversalTime(), tls.CaPath is null ? "not requested" : "required (--tls-ca)");
+        }
         if (host.RespEndPoint is { } resp) host.Logger.LogInformation("RESP listening on {EndPoint}", resp);
         else host.Logger.LogInformation("RESP listener off");
-        if (host.HttpEndPoint is { } http) host.Logger.LogInformation("HTTP listening on http://{EndPoint} (/cache /kv /counters /sets /flags, /openapi/v1.json, /metrics, /healthz, /readyz)", http);
+        if (host.HttpEndPoint is { } http) host.Logger.LogInformation("HTTP listening on {Scheme}://{EndPoint} (/cache /kv /counters /sets /flags, /openapi/v1.json, /metrics, /healthz, /readyz)", s.Tls is { Http: true } ? "https" : "http", http);
         else host.Logger.LogInformation("HTTP listener off");
         if (host.MemcachedEndPoint is { } memcached) host.Logger.LogInformation("memcached listening on {EndPoint} (item size limit {MaxItemSize})", memcached, ByteSize.Format(s.MemcachedMaxItemSize));
         else host.Logger.LogInformation("memcached listener off");
-        if (host.GrpcEndPoint is { } grpc) host.Logger.LogInformation("gRPC (h2c) listening on {EndPoint} (purple.v1.Purple; the original Purple's proto.*; gerdu.Gerdu; grpc.health.v1.Health; reflection)", grpc);
+        if (host.GrpcEndPoint is { } grpc) host.Logger.LogInformation("gRPC ({Transport}) listening on {EndPoint} (purple.v1.Purple; the original Purple's proto.*; gerdu.Gerdu; grpc.health.v1.Health; reflection)", s.Tls is { Grpc: true } ? "h2, TLS" : "h2c", grpc);
         else host.Logger.LogInformation("gRPC listener off");
     }
 
@@ -109,6 +115,9 @@ public static class Program
           --protected-mode yes|no   refuse non-loopback binds without a password (default yes)
           --requirepass PASSWORD    require this password on every protocol (prefer the file or PURPLE__REQUIREPASS)
           --requirepass-file FILE   the password is the file's first line
+          --tls-cert FILE --tls-key FILE  PEM certificate and key: TLS on every listener (reloaded on change or SIGHUP)
+          --tls-ca FILE             require client certificates that chain to this PEM CA (mutual TLS)
+          --tls-resp|--tls-memcached|--tls-http|--tls-grpc yes|no  per-listener TLS switch (default yes)
           --proto-max-bulk-len SIZE largest RESP bulk string (default 512MB)
           --memcached-max-item-size SIZE  largest memcached value (default 1MB, memcached's -I)
           --cache-default-ttl DURATION    TTL of an HTTP cache entry written without one (default 5s)

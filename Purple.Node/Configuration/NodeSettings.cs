@@ -29,6 +29,12 @@ public sealed record NodeSettings(
 
     public bool ProtectedMode { get; init; } = true;
 
+    /// <summary>TLS material and which listeners use it; null when no certificate is configured.</summary>
+    public TlsSettings? Tls { get; init; }
+
     /// <summary>DESIGN §3: 5 s unless configured.</summary>
     public TimeSpan CacheDefaultTtl { get; init; } = CacheDefaultTtl == default ? TimeSpan.FromSeconds(5) : CacheDefaultTtl;
 }
+
+/// <summary>--tls-cert/--tls-key (PEM), the optional client CA (--tls-ca), and the per-listener switches.</summary>
+public sealed record TlsSettings(string CertPath, string KeyPath, string? CaPath, bool Resp, bool Memcached, bool Http, bool Grpc);

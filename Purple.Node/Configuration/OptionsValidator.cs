@@ -71,6 +71,7 @@ public static class OptionsValidator
             errors.Add($"--protected-mode '{o.ProtectedMode}' must be yes or no.");
         }
         string? password = Password(o, errors);
+        var tls = Tls(o, errors);
         if (protectedMode && password is null && address is not null && !IPAddress.IsLoopback(address))
         {
             errors.Add($"--host {o.Host} is not a loopback address and no password is configured (protected mode). " +
@@ -114,7 +115,43 @@ public static class OptionsValidator
         {
             Auth = new Purple.Protocols.Security.PasswordGuard(password),
             ProtectedMode = protectedMode,
+            Tls = tls,
         };
+    }
+
+    private static TlsSettings? Tls(PurpleOptions o, List<string> errors)
+    {
+        bool Switch(string flag, string value)
+        {
+            if (value.Equals("yes", StringComparison.OrdinalIgnoreCase)) return true;
+            if (!value.Equals("no", StringComparison.OrdinalIgnoreCase)) errors.Add($"{flag} '{value}' must be yes or no.");
+            return false;
+        }
+        bool resp = Switch("--tls-resp", o.TlsResp), memcached = Switch("--tls-memcached", o.TlsMemcached);
+        bool http = Switch("--tls-http", o.TlsHttp), grpc = Switch("--tls-grpc", o.TlsGrpc);
+        bool cert = !string.IsNullOrEmpty(o.TlsCert), key = !string.IsNullOrEmpty(o.TlsKey);
+        if (!cert && !key)
+        {
+            if (!string.IsNullOrEmpty(o.TlsCa)) errors.Add("--tls-ca needs --tls-cert and --tls-key: client certificates are checked during a TLS handshake.");
+            return null;
+        }
+        if (cert != key)
+        {
+            errors.Add("--tls-cert and --tls-key go together; give both PEM files.");
+            return null;
+        }
+        var settings = new TlsSettings(o.TlsCert!, o.TlsKey!, string.IsNullOrEmpty(o.TlsCa) ? null : o.TlsCa, resp, memcached, http, grpc);
+        try
+        {
+            // Load once now, so a bad file stops startup with its name instead of failing every handshake.
+            Purple.Node.Hosting.TlsCertificates.Load(settings);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(ex.Message);
+            return null;
+        }
+        return settings;
     }
 
     /// <summary>The password from --requirepass or the first line of --requirepass-file; null for none. Never echoed in errors.</summary>

@@ -43,6 +43,21 @@ public sealed class PurpleOptions
     /// <summary>The password every protocol requires (Redis's requirepass); empty for none. Prefer RequirepassFile or the environment.</summary>
     public string? Requirepass { get; set; }
 
+    /// <summary>PEM certificate (optionally followed by its intermediates) for TLS on the listeners.</summary>
+    public string? TlsCert { get; set; }
+
+    /// <summary>PEM private key of <see cref="TlsCert"/>.</summary>
+    public string? TlsKey { get; set; }
+
+    /// <summary>PEM CA certificate(s): when set, clients must present a certificate that chains to one (mutual TLS).</summary>
+    public string? TlsCa { get; set; }
+
+    /// <summary>Per-listener TLS switches ("yes"/"no"), effective when a certificate is configured.</summary>
+    public string TlsResp { get; set; } = "yes";
+    public string TlsMemcached { get; set; } = "yes";
+    public string TlsHttp { get; set; } = "yes";
+    public string TlsGrpc { get; set; } = "yes";
+
     /// <summary>A file whose first line is the password, so it stays out of the command line and the config file.</summary>
     public string? RequirepassFile { get; set; }
 

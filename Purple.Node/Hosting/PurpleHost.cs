@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -38,6 +39,7 @@ public sealed class PurpleHost : IAsyncDisposable
     private readonly PurpleInstruments _instruments;
     private readonly PrometheusExporter _exporter;
     private readonly ConnectionTracker _tcpConnections = new();
+    private readonly TlsCertificates? _tls;
     private volatile bool _ready;
 
     private PurpleHost(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
@@ -69,6 +71,7 @@ public sealed class PurpleHost : IAsyncDisposable
         });
         var info = new NodeServerInfo(TimeProvider.System, settings.ConfigFile);
         var metrics = Metrics = new NodeMetrics();
+        if (settings.Tls is { } tls) _tls = new TlsCertificates(tls);
         _instruments = new PurpleInstruments(Engine, metrics, NodeServerInfo.ProductVersion, TimeProvider.System);
         _exporter = new PrometheusExporter(metrics, _instruments);
         var resp = new RespServerContext(Engine, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
@@ -107,6 +110,7 @@ public sealed class PurpleHost : IAsyncDisposable
                 {
                     _resp = l;
                     _tcpConnections.Track(l);
+                    if (settings.Tls is { Resp: true }) l.UseHttps(_tls!.Options());
                     l.UseConnectionHandler<RespConnectionHandler>();
                 });
             }
@@ -116,6 +120,7 @@ public sealed class PurpleHost : IAsyncDisposable
                 {
                     _memcached = l;
                     _tcpConnections.Track(l);
+                    if (settings.Tls is { Memcached: true }) l.UseHttps(_tls!.Options());
                     l.UseConnectionHandler<MemcachedConnectionHandler>();
                 });
             }
@@ -127,6 +132,8 @@ public sealed class PurpleHost : IAsyncDisposable
                     // h2c with prior knowledge, as gRPC clients speak it without TLS.
                     l.Protocols = HttpProtocols.Http2;
                     CountConnections(l, metrics.Grpc);
+                    // gRPC over TLS is h2 negotiated by ALPN.
+                    if (settings.Tls is { Grpc: true }) l.UseHttps(_tls!.Options(SslApplicationProtocol.Http2));
                 });
             }
             if (settings.HttpPort != 0)
@@ -136,6 +143,7 @@ public sealed class PurpleHost : IAsyncDisposable
                     _http = l;
                     l.Protocols = HttpProtocols.Http1;
                     CountConnections(l, metrics.Http);
+                    if (settings.Tls is { Http: true }) l.UseHttps(_tls!.Options(SslApplicationProtocol.Http11));
                 });
             }
         });
@@ -173,6 +181,11 @@ public sealed class PurpleHost : IAsyncDisposable
             _tcpConnections.AbortAll();
         });
         Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Node");
+        if (_tls is not null)
+        {
+            _tls.Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Tls");
+            _tls.Watch();
+        }
     }
 
     public NodeSettings Settings { get; }
@@ -180,6 +193,12 @@ public sealed class PurpleHost : IAsyncDisposable
     public PurpleEngine Engine { get; }
 
     public NodeMetrics Metrics { get; }
+
+    /// <summary>The TLS certificate in use, when TLS is configured (tests watch it change on reload).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? TlsCertificate => _tls?.Certificate;
+
+    /// <summary>Reloads the TLS files now, as SIGHUP does; false (previous certificate kept) when they do not load.</summary>
+    public bool ReloadTls() => _tls?.Reload("requested") ?? false;
 
     public ILogger Logger { get; }
 
@@ -213,6 +232,7 @@ public sealed class PurpleHost : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
         _exporter.Dispose();
         _instruments.Dispose();
+        _tls?.Dispose();
         _memcachedContext.Dispose();
         await Engine.DisposeAsync().ConfigureAwait(false);
     }

@@ -1,6 +1,6 @@
-"""Starts a server that requires a password, for the authentication tests: a purple-node of its own
-(--requirepass-file, every listener on a free port), or with PURPLE_TARGET=redis a real redis-server
---requirepass, to prove the RESP expectations are Redis's."""
+"""Starts a server of its own for the authentication and TLS tests: a purple-node with every listener on
+a free port (with --requirepass-file, and any extra flags such as TLS), or with PURPLE_TARGET=redis a
+real redis-server --requirepass, to prove the RESP expectations are Redis's."""
 import os
 import shutil
 import socket
@@ -24,7 +24,8 @@ def free_ports(n):
 
 
 class SecuredServer:
-    def __init__(self, target):
+    def __init__(self, target, password=True, extra=(), health_url=None, ssl_context=None):
+        self.ssl_context = ssl_context
         self.dir = tempfile.mkdtemp(prefix="purple-auth-")
         self.resp, self.memcached, self.http, self.grpc = free_ports(4)
         log = open(os.path.join(self.dir, "server.log"), "wb")
@@ -34,15 +35,19 @@ class SecuredServer:
                                          stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             self._wait(lambda: self._tcp_open(self.resp))
         else:
-            password_file = os.path.join(self.dir, "password")
-            with open(password_file, "w") as f:
-                f.write(PASSWORD + "\n")
+            args = []
+            if password:
+                password_file = os.path.join(self.dir, "password")
+                with open(password_file, "w") as f:
+                    f.write(PASSWORD + "\n")
+                args += ["--requirepass-file", password_file]
             binary = os.environ.get("PURPLE_BIN") or os.path.join(ROOT, "Purple.Node/bin/Release/net10.0/purple-node")
             self.proc = subprocess.Popen([binary, "--host", "127.0.0.1", "--resp-port", str(self.resp),
                                           "--memcached-port", str(self.memcached), "--http-port", str(self.http),
-                                          "--grpc-port", str(self.grpc), "--requirepass-file", password_file,
-                                          "--capacity", "64MB"],
+                                          "--grpc-port", str(self.grpc), "--capacity", "64MB", *args, *extra],
                                          stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            scheme = "https" if ssl_context is not None else "http"
+            self._health_url = health_url or f"{scheme}://127.0.0.1:{self.http}/healthz"
             self._wait(self._healthy)
 
     @staticmethod
@@ -54,11 +59,14 @@ class SecuredServer:
             return False
 
     def _healthy(self):
+        if self._health_url is None:
+            return self._tcp_open(self.resp)
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.http}/healthz", timeout=1) as r:
+            with urllib.request.urlopen(self._health_url, timeout=1, context=self.ssl_context) as r:
                 return r.status == 200
         except Exception:
             return False
+
 
     def _wait(self, ready):
         deadline = time.time() + 60
