@@ -115,6 +115,9 @@ public static class Program
           --protected-mode yes|no   refuse non-loopback binds without a password (default yes)
           --requirepass PASSWORD    require this password on every protocol (prefer the file or PURPLE__REQUIREPASS)
           --requirepass-file FILE   the password is the file's first line
+          --maxclients N            most connections per listener (default 10000)
+          --idle-timeout DURATION   close silent RESP/memcached clients (default 0: never)
+          --output-stall-timeout DURATION  disconnect clients that stop reading replies (default 60s)
           --tls-cert FILE --tls-key FILE  PEM certificate and key: TLS on every listener (reloaded on change or SIGHUP)
           --tls-ca FILE             require client certificates that chain to this PEM CA (mutual TLS)
           --tls-resp|--tls-memcached|--tls-http|--tls-grpc yes|no  per-listener TLS switch (default yes)

@@ -29,6 +29,15 @@ public sealed record NodeSettings(
 
     public bool ProtectedMode { get; init; } = true;
 
+    /// <summary>Most connections per listener (--maxclients).</summary>
+    public int MaxClients { get; init; } = 10_000;
+
+    /// <summary>RESP and memcached clients silent this long are closed; zero never (--idle-timeout).</summary>
+    public TimeSpan IdleTimeout { get; init; }
+
+    /// <summary>A client that has not read its replies this long is disconnected; zero never (--output-stall-timeout).</summary>
+    public TimeSpan OutputStallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>TLS material and which listeners use it; null when no certificate is configured.</summary>
     public TlsSettings? Tls { get; init; }
 

@@ -70,6 +70,12 @@ public static class OptionsValidator
         {
             errors.Add($"--protected-mode '{o.ProtectedMode}' must be yes or no.");
         }
+        if (o.MaxClients is < 1 or > 1_000_000)
+        {
+            errors.Add($"--maxclients {o.MaxClients} is out of range; use 1 to 1000000 (Redis's default is 10000).");
+        }
+        var idleTimeout = Timeout("--idle-timeout", o.IdleTimeout, errors);
+        var stallTimeout = Timeout("--output-stall-timeout", o.OutputStallTimeout, errors);
         string? password = Password(o, errors);
         var tls = Tls(o, errors);
         if (protectedMode && password is null && address is not null && !IPAddress.IsLoopback(address))
@@ -116,7 +122,19 @@ public static class OptionsValidator
             Auth = new Purple.Protocols.Security.PasswordGuard(password),
             ProtectedMode = protectedMode,
             Tls = tls,
+            MaxClients = o.MaxClients,
+            IdleTimeout = idleTimeout,
+            OutputStallTimeout = stallTimeout,
         };
+    }
+
+    /// <summary>A duration where "0" means never.</summary>
+    private static TimeSpan Timeout(string flag, string text, List<string> errors)
+    {
+        if (text.Trim() == "0") return TimeSpan.Zero;
+        if (TryParseDuration(text, out var value) && value > TimeSpan.Zero && value <= TimeSpan.FromDays(365)) return value;
+        errors.Add($"{flag} '{text}' must be 0 (never) or a duration such as 300s, 5m or 1h.");
+        return TimeSpan.Zero;
     }
 
     private static TlsSettings? Tls(PurpleOptions o, List<string> errors)

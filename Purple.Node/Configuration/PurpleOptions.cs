@@ -43,6 +43,15 @@ public sealed class PurpleOptions
     /// <summary>The password every protocol requires (Redis's requirepass); empty for none. Prefer RequirepassFile or the environment.</summary>
     public string? Requirepass { get; set; }
 
+    /// <summary>Most client connections per listener (Redis's maxclients); one more is refused in its protocol's terms.</summary>
+    public int MaxClients { get; set; } = 10_000;
+
+    /// <summary>Close RESP and memcached clients that send nothing for this long (Redis's timeout); "0" never.</summary>
+    public string IdleTimeout { get; set; } = "0";
+
+    /// <summary>Disconnect a client that has not read its replies for this long, so it cannot hold memory; "0" never.</summary>
+    public string OutputStallTimeout { get; set; } = "60s";
+
     /// <summary>PEM certificate (optionally followed by its intermediates) for TLS on the listeners.</summary>
     public string? TlsCert { get; set; }
 

@@ -38,7 +38,7 @@ public sealed class PurpleHost : IAsyncDisposable
     private readonly MemcachedServerContext _memcachedContext;
     private readonly PurpleInstruments _instruments;
     private readonly PrometheusExporter _exporter;
-    private readonly ConnectionTracker _tcpConnections = new();
+    private readonly ConnectionTracker _tcpConnections;
     private readonly TlsCertificates? _tls;
     private volatile bool _ready;
 
@@ -71,6 +71,7 @@ public sealed class PurpleHost : IAsyncDisposable
         });
         var info = new NodeServerInfo(TimeProvider.System, settings.ConfigFile);
         var metrics = Metrics = new NodeMetrics();
+        _tcpConnections = new ConnectionTracker(settings.IdleTimeout, settings.OutputStallTimeout);
         if (settings.Tls is { } tls) _tls = new TlsCertificates(tls);
         _instruments = new PurpleInstruments(Engine, metrics, NodeServerInfo.ProductVersion, TimeProvider.System);
         _exporter = new PrometheusExporter(metrics, _instruments);
@@ -109,8 +110,8 @@ public sealed class PurpleHost : IAsyncDisposable
                 k.Listen(EndPointFor(settings.Address, settings.RespPort), l =>
                 {
                     _resp = l;
-                    _tcpConnections.Track(l);
                     if (settings.Tls is { Resp: true }) l.UseHttps(_tls!.Options());
+                    _tcpConnections.Track(l, metrics.Resp, settings.MaxClients, "-ERR max number of clients reached\r\n"u8.ToArray());
                     l.UseConnectionHandler<RespConnectionHandler>();
                 });
             }
@@ -119,8 +120,8 @@ public sealed class PurpleHost : IAsyncDisposable
                 k.Listen(EndPointFor(settings.Address, settings.MemcachedPort), l =>
                 {
                     _memcached = l;
-                    _tcpConnections.Track(l);
                     if (settings.Tls is { Memcached: true }) l.UseHttps(_tls!.Options());
+                    _tcpConnections.Track(l, metrics.Memcached, settings.MaxClients, "ERROR Too many open connections\r\n"u8.ToArray());
                     l.UseConnectionHandler<MemcachedConnectionHandler>();
                 });
             }
@@ -131,7 +132,7 @@ public sealed class PurpleHost : IAsyncDisposable
                     _grpc = l;
                     // h2c with prior knowledge, as gRPC clients speak it without TLS.
                     l.Protocols = HttpProtocols.Http2;
-                    CountConnections(l, metrics.Grpc);
+                    ConnectionTracker.Limit(l, metrics.Grpc, settings.MaxClients);
                     // gRPC over TLS is h2 negotiated by ALPN.
                     if (settings.Tls is { Grpc: true }) l.UseHttps(_tls!.Options(SslApplicationProtocol.Http2));
                 });
@@ -142,7 +143,7 @@ public sealed class PurpleHost : IAsyncDisposable
                 {
                     _http = l;
                     l.Protocols = HttpProtocols.Http1;
-                    CountConnections(l, metrics.Http);
+                    ConnectionTracker.Limit(l, metrics.Http, settings.MaxClients);
                     if (settings.Tls is { Http: true }) l.UseHttps(_tls!.Options(SslApplicationProtocol.Http11));
                 });
             }
@@ -181,6 +182,7 @@ public sealed class PurpleHost : IAsyncDisposable
             _tcpConnections.AbortAll();
         });
         Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Node");
+        _tcpConnections.Logger = Logger;
         if (_tls is not null)
         {
             _tls.Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Tls");
@@ -233,24 +235,10 @@ public sealed class PurpleHost : IAsyncDisposable
         _exporter.Dispose();
         _instruments.Dispose();
         _tls?.Dispose();
+        _tcpConnections.Dispose();
         _memcachedContext.Dispose();
         await Engine.DisposeAsync().ConfigureAwait(false);
     }
-
-    /// <summary>Counts the listener's connections (HTTP and gRPC; RESP and memcached count their own).</summary>
-    private static void CountConnections(ListenOptions listener, ProtocolMetrics metrics) =>
-        listener.Use(next => async connection =>
-        {
-            metrics.ConnectionOpened();
-            try
-            {
-                await next(connection).ConfigureAwait(false);
-            }
-            finally
-            {
-                metrics.ConnectionClosed();
-            }
-        });
 
     private static IPEndPoint EndPointFor(IPAddress address, int port) => new(address, port == AnyFreePort ? 0 : port);
 }

@@ -97,6 +97,9 @@ public sealed class PurpleInstruments : IDisposable
         RejectReason.ProtocolError => "protocol_error",
         RejectReason.TooLarge => "too_large",
         RejectReason.Unauthenticated => "unauthenticated",
+        RejectReason.MaxConnections => "max_connections",
+        RejectReason.IdleTimeout => "idle_timeout",
+        RejectReason.SlowConsumer => "slow_consumer",
         _ => reason.ToString().ToLowerInvariant(),
     };
 

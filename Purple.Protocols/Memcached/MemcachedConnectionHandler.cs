@@ -22,6 +22,9 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
         _logger = logger;
     }
 
+    /// <summary>Replies pending that end a batch early, so output is sent as it is made (see RespConnectionHandler's).</summary>
+    internal const long OutputChunkBytes = 256 * 1024;
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
@@ -30,19 +33,25 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
         var session = new MemcachedSession(_server, writer);
         var decoder = new MemcachedDecoder(_server.Limits);
         var request = new MemcachedRequest();
+        var activity = connection.Features.Get<ConnectionActivity>();
         _server.Connected();
         try
         {
             while (!session.Closing)
             {
                 ReadResult read = await input.ReadAsync().ConfigureAwait(false);
+                activity?.Read();
                 ReadOnlySequence<byte> buffer = read.Buffer;
-                SequencePosition consumed = ProcessBatch(session, decoder, request, buffer, connection.ConnectionId);
+                SequencePosition consumed = ProcessBatch(session, decoder, request, buffer, output, connection.ConnectionId, out bool outputFull);
                 session.CountBytes(buffer.Slice(0, consumed).Length);
-                input.AdvanceTo(consumed, buffer.End);
+                // With output to send first, examine only what ran, so the next read returns the rest at once.
+                if (outputFull) input.AdvanceTo(consumed);
+                else input.AdvanceTo(consumed, buffer.End);
                 if (output.UnflushedBytes > 0)
                 {
+                    activity?.FlushBegins();
                     FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
+                    activity?.FlushEnded();
                     if (flushed.IsCompleted) break;
                 }
                 if (read.IsCompleted || read.IsCanceled) break;
@@ -73,8 +82,9 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
     }
 
     private SequencePosition ProcessBatch(MemcachedSession session, MemcachedDecoder decoder, MemcachedRequest request,
-        ReadOnlySequence<byte> buffer, string connectionId)
+        ReadOnlySequence<byte> buffer, PipeWriter output, string connectionId, out bool outputFull)
     {
+        outputFull = false;
         SequencePosition consumed = buffer.Start;
         session.CommandClock = System.Diagnostics.Stopwatch.GetTimestamp();
         while (!session.Closing)
@@ -92,6 +102,11 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
                 return buffer.End;
             }
             session.Execute(request);
+            if (output.UnflushedBytes >= OutputChunkBytes)
+            {
+                outputFull = true;
+                break;
+            }
         }
         return consumed;
     }

@@ -12,6 +12,12 @@ public enum RejectReason
     TooLarge,
     /// <summary>A request without the password (--requirepass), or with a wrong one.</summary>
     Unauthenticated,
+    /// <summary>A connection over the listener's --maxclients, closed at once.</summary>
+    MaxConnections,
+    /// <summary>A connection with no request for --idle-timeout, closed.</summary>
+    IdleTimeout,
+    /// <summary>A client that stopped reading its replies for --output-stall-timeout, disconnected.</summary>
+    SlowConsumer,
 }
 
 /// <summary>One protocol's figures: its commands, its connections and its refusals.</summary>

@@ -27,6 +27,13 @@ public sealed class RespConnectionHandler : ConnectionHandler
     /// </summary>
     private const long SpillThreshold = TransportReadBufferBytes / 4;
 
+    /// <summary>
+    /// Replies written but not yet flushed that end a batch early: the rest of the batch runs after the flush,
+    /// so a pipeline of large replies is sent as it is made (the flush waits for the client) and a connection's
+    /// output stays bounded by this plus one reply, whatever the client sends.
+    /// </summary>
+    internal const long OutputChunkBytes = 256 * 1024;
+
     private readonly RespServerContext _server;
     private readonly ILogger<RespConnectionHandler> _logger;
 
@@ -44,6 +51,7 @@ public sealed class RespConnectionHandler : ConnectionHandler
         var args = new RespCommandArgs();
         var writer = new RespWriter(output);
         var spill = new RespSpillBuffer();
+        var activity = connection.Features.Get<ConnectionActivity>();
         _server.Metrics.ConnectionOpened();
         try
         {
@@ -52,12 +60,18 @@ public sealed class RespConnectionHandler : ConnectionHandler
                 // No cancellation token: registering one per read costs more than it buys; closing the
                 // connection (peer, CLIENT KILL or shutdown) completes the pending read anyway.
                 ReadResult read = await input.ReadAsync().ConfigureAwait(false);
+                activity?.Read();
                 ReadOnlySequence<byte> buffer = read.Buffer;
                 if (spill.IsEmpty)
                 {
-                    SequencePosition consumed = ProcessBatch(session, buffer, args, writer);
+                    SequencePosition consumed = ProcessBatch(session, buffer, args, writer, output, out bool outputFull);
                     ReadOnlySequence<byte> rest = buffer.Slice(consumed);
-                    if (rest.Length < SpillThreshold)
+                    if (outputFull)
+                    {
+                        // Commands remain in the buffer: examine only what ran, so the next read returns at once.
+                        input.AdvanceTo(consumed);
+                    }
+                    else if (rest.Length < SpillThreshold)
                     {
                         input.AdvanceTo(consumed, buffer.End);
                     }
@@ -75,15 +89,16 @@ public sealed class RespConnectionHandler : ConnectionHandler
                     bool kept = Spill(spill, buffer, session);
                     input.AdvanceTo(buffer.End);
                     if (!kept) break;
-                    ReadOnlySequence<byte> pending = spill.Pending;
-                    // Slice().Length, not GetOffset: on an array-backed sequence GetOffset is the array index.
-                    spill.Consume(pending.Slice(0, ProcessBatch(session, pending, args, writer)).Length);
+                    bool outputFull;
+                    do
+                    {
+                        ReadOnlySequence<byte> pending = spill.Pending;
+                        // Slice().Length, not GetOffset: on an array-backed sequence GetOffset is the array index.
+                        spill.Consume(pending.Slice(0, ProcessBatch(session, pending, args, writer, output, out outputFull)).Length);
+                        if (outputFull && !await FlushAsync(output, activity).ConfigureAwait(false)) return;
+                    } while (outputFull);
                 }
-                if (output.UnflushedBytes > 0)
-                {
-                    FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
-                    if (flushed.IsCompleted) break;
-                }
+                if (output.UnflushedBytes > 0 && !await FlushAsync(output, activity).ConfigureAwait(false)) break;
                 if (read.IsCompleted || read.IsCanceled) break;
             }
         }
@@ -112,6 +127,15 @@ public sealed class RespConnectionHandler : ConnectionHandler
         }
     }
 
+    /// <summary>Flushes, marking the wait so the node can disconnect a client that stopped reading; false when the peer is gone.</summary>
+    private static async ValueTask<bool> FlushAsync(PipeWriter output, ConnectionActivity? activity)
+    {
+        activity?.FlushBegins();
+        FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
+        activity?.FlushEnded();
+        return !flushed.IsCompleted;
+    }
+
     private bool Spill(RespSpillBuffer spill, ReadOnlySequence<byte> bytes, RespSession session)
     {
         if (spill.TryAppend(bytes)) return true;
@@ -121,8 +145,10 @@ public sealed class RespConnectionHandler : ConnectionHandler
         return false;
     }
 
-    private SequencePosition ProcessBatch(RespSession session, ReadOnlySequence<byte> buffer, RespCommandArgs args, RespWriter writer)
+    private SequencePosition ProcessBatch(RespSession session, ReadOnlySequence<byte> buffer, RespCommandArgs args, RespWriter writer,
+        PipeWriter output, out bool outputFull)
     {
+        outputFull = false;
         SequencePosition consumed = buffer.Start;
         session.LastInteraction = _server.Time.GetUtcNow();
         session.CommandClock = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -142,6 +168,11 @@ public sealed class RespConnectionHandler : ConnectionHandler
             consumed = next;
             if (args.Count == 0) continue;
             session.Execute(args, writer);
+            if (output.UnflushedBytes >= OutputChunkBytes)
+            {
+                outputFull = true;
+                break;
+            }
         }
         return consumed;
     }
