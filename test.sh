@@ -60,12 +60,12 @@ trap 'echo "!! interrupted" >&2; exit 130' INT TERM
 # 1. Tools
 # ---------------------------------------------------------------------------------------
 APT_PACKAGES=(redis-server redis-tools python3-redis python3-pytest python3-pymemcache python3-grpcio python3-grpc-tools
-              libmemcached-tools memcached curl prometheus openssl)
+              libmemcached-tools memcached curl prometheus openssl docker-compose)
 MC_TOOLS=(memccp memccat memcrm memcstat memcslap memcflush memctouch memcexist memcping memccapable)
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 tools_ok() {
   local ok=0 t
-  for t in redis-server redis-cli redis-benchmark memcached "${MC_TOOLS[@]}" curl prometheus promtool openssl dotnet "$PY"; do
+  for t in redis-server redis-cli redis-benchmark memcached "${MC_TOOLS[@]}" curl prometheus promtool openssl docker-compose dotnet "$PY"; do
     command -v "$t" >/dev/null 2>&1 || { echo "!! missing tool: $t" >&2; ok=1; }
   done
   "$PY" -c 'import redis, pytest, pymemcache, grpc, grpc_tools.protoc' 2>/dev/null ||
@@ -235,6 +235,7 @@ else
   run_checks memcached-tools tests/interop/memcached_tools.sh "$RESULTS/memcached-tools.log" "$MC_PORT"
   run_checks http-curl tests/interop/http_curl.sh "$RESULTS/http-curl.log" "$HTTP_PORT" "$RESP_PORT"
   run_checks metrics tests/interop/metrics_prometheus.sh "$RESULTS/metrics.log" "$HTTP_PORT" "$RESP_PORT"
+  run_checks docker tests/interop/docker_image.sh "$RESULTS/docker.log"
 
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     fail_note "purple-node died during the interop tests (log: $SERVER_LOG)"; tail -50 "$SERVER_LOG" >&2

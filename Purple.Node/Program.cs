@@ -23,6 +23,10 @@ public static class Program
             Console.WriteLine(NodeServerInfo.ProductVersion);
             return ExitOk;
         }
+        if (args is ["--health-check", ..])
+        {
+            return await HealthCheck.RunAsync(args.Length > 1 ? args[1] : null).ConfigureAwait(false);
+        }
         var configuration = OptionsLoader.Load(args, out var configFile, out var loadError);
         var options = configuration is null ? null : OptionsLoader.Bind(configuration, out loadError);
         if (options is null)
@@ -115,6 +119,7 @@ public static class Program
           --protected-mode yes|no   refuse non-loopback binds without a password (default yes)
           --requirepass PASSWORD    require this password on every protocol (prefer the file or PURPLE__REQUIREPASS)
           --requirepass-file FILE   the password is the file's first line
+          --health-check [URL]      probe a running node's /readyz (default http://127.0.0.1:8080/readyz): exit 0 when ready, 1 otherwise (Docker HEALTHCHECK)
           --maxclients N            most connections per listener (default 10000)
           --idle-timeout DURATION   close silent RESP/memcached clients (default 0: never)
           --output-stall-timeout DURATION  disconnect clients that stop reading replies (default 60s)
