@@ -24,10 +24,34 @@ public sealed class PurpleClient : IDisposable
     private readonly PurpleClientOptions _options;
 
     /// <param name="address">The node's gRPC endpoint, e.g. http://127.0.0.1:8081.</param>
+    /// <remarks>An https:// address speaks h2 over TLS (ALPN); http:// speaks h2c.</remarks>
     public PurpleClient(Uri address, PurpleClientOptions? options = null)
-        : this(new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true }) { BaseAddress = address, Timeout = Timeout.InfiniteTimeSpan }, options)
+        : this(new HttpClient(Handler(options)) { BaseAddress = address, Timeout = Timeout.InfiniteTimeSpan }, options)
     {
         _ownsHttp = true;
+    }
+
+    private static SocketsHttpHandler Handler(PurpleClientOptions? options)
+    {
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        if (options?.ClientCertificate is { } certificate) handler.SslOptions.ClientCertificates = [certificate];
+        if (options?.TrustedCertificateAuthorities is { Count: > 0 } authorities)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
+            {
+                if (presented is null) return false;
+                if (errors == System.Net.Security.SslPolicyErrors.None) return true;
+                // Only chain errors may be forgiven, and only for the given CA: a wrong name stays an error.
+                if ((errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                using var leaf = new System.Security.Cryptography.X509Certificates.X509Certificate2(presented);
+                return chain.Build(leaf);
+            };
+        }
+        return handler;
     }
 
     /// <summary>Uses a caller's HttpClient (its BaseAddress is the node's gRPC endpoint); it is not disposed with this client.</summary>
@@ -159,6 +183,7 @@ public sealed class PurpleClient : IDisposable
         };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
         message.Headers.TryAddWithoutValidation("te", "trailers");
+        if (_options.Password is { } password) message.Headers.TryAddWithoutValidation("authorization", "Bearer " + password);
         var timeout = deadline ?? _options.DefaultDeadline;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is { } t)

@@ -25,12 +25,16 @@ public class PurpleException : Exception
         8 => new PurpleOutOfMemoryException(message),
         9 => new PurpleWrongTypeException(message),
         14 => new PurpleUnavailableException(message),
+        16 => new PurpleUnauthenticatedException(message),
         _ => new PurpleException(status, message),
     };
 }
 
 /// <summary>The key does not exist (a KV read, a delete through the typed API never throws this).</summary>
 public sealed class PurpleNotFoundException(string message) : PurpleException(5, message);
+
+/// <summary>The node requires a password and none, or a wrong one, was given (<see cref="PurpleClientOptions.Password"/>).</summary>
+public sealed class PurpleUnauthenticatedException(string message) : PurpleException(16, message);
 
 /// <summary>The key holds another type, or a counter or flag holds something that is not one (FAILED_PRECONDITION).</summary>
 public sealed class PurpleWrongTypeException(string message) : PurpleException(9, message);
