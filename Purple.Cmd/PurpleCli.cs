@@ -55,6 +55,7 @@ public static class PurpleCli
             CounterCommands.Create(console),
             SetCommands.Create(console),
             FlagCommands.Create(console),
+            Info.InfoCommand.Create(console),
         };
 
     private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)
