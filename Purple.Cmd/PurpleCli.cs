@@ -56,6 +56,7 @@ public static class PurpleCli
             SetCommands.Create(console),
             FlagCommands.Create(console),
             Info.InfoCommand.Create(console),
+            Bench.BenchCommand.Create(console),
         };
 
     private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Purple.Cmd.Common;
 
 namespace Purple.Cmd.Tests;
@@ -47,24 +45,10 @@ public sealed class ConnectionTests(CmdNode node) : IClassFixture<CmdNode>
     public async Task A_node_that_never_answers_exits_4_after_the_timeout()
     {
         // Accepts connections and reads nothing: the HTTP/2 call can only time out.
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var accepted = new List<Socket>();
-        var accepting = Task.Run(async () =>
-        {
-            try
-            {
-                while (true) accepted.Add(await silent.AcceptSocketAsync());
-            }
-            catch (SocketException) { }
-            catch (ObjectDisposedException) { }
-        });
+        await using var silent = TestServer.Silent();
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var result = await Cli.RunAsync("kv", "get", "k", "--endpoint", $"http://{silent.LocalEndpoint}", "--timeout", "300ms");
+        var result = await Cli.RunAsync("kv", "get", "k", "--endpoint", silent.Url, "--timeout", "300ms");
         Expect.Failed(result, ExitCodes.Unavailable, "within 300ms (--timeout)");
         Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(20));
-        silent.Stop();
-        await accepting;
-        foreach (var s in accepted) s.Dispose();
     }
 }

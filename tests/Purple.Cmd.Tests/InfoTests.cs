@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Purple.Cmd.Common;
 
 namespace Purple.Cmd.Tests;
@@ -65,7 +62,7 @@ public sealed class InfoTests(CmdNode node) : IClassFixture<CmdNode>
     {
         // The gRPC port answers HTTP, but not with Purple's metrics.
         Expect.Failed(await Cli.RunAsync("info", "--http", node.Grpc), ExitCodes.Refused, "/metrics");
-        using var plain = new HttpListenerLike("hello");
+        await using var plain = TestServer.Http("hello");
         Expect.Failed(await Cli.RunAsync("info", "--http", plain.Url, "-o", "json"), ExitCodes.Refused, "no purple_build_info");
     }
 
@@ -73,47 +70,5 @@ public sealed class InfoTests(CmdNode node) : IClassFixture<CmdNode>
     public async Task An_unreachable_node_exits_4()
     {
         Expect.Failed(await Cli.RunAsync("info", "--http", "http://127.0.0.1:1"), ExitCodes.Unavailable, "cannot reach http://127.0.0.1:1/metrics");
-    }
-
-    /// <summary>A one-route HTTP/1.1 server on a free port that answers every request 200 with a fixed body.</summary>
-    private sealed class HttpListenerLike : IDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly Task _serving;
-
-        public HttpListenerLike(string body)
-        {
-            _listener.Start();
-            _serving = Task.Run(async () =>
-            {
-                try
-                {
-                    while (true)
-                    {
-                        using var client = await _listener.AcceptTcpClientAsync();
-                        var stream = client.GetStream();
-                        var buffer = new byte[4096];
-                        int read = 0;
-                        while (!Encoding.ASCII.GetString(buffer, 0, read).Contains("\r\n\r\n", StringComparison.Ordinal))
-                        {
-                            int n = await stream.ReadAsync(buffer.AsMemory(read));
-                            if (n == 0) break;
-                            read += n;
-                        }
-                        await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"));
-                    }
-                }
-                catch (SocketException) { }
-                catch (ObjectDisposedException) { }
-            });
-        }
-
-        public string Url => $"http://{_listener.LocalEndpoint}";
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _serving.Wait(TimeSpan.FromSeconds(5));
-        }
     }
 }
