@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Purple.Cmd.Bench;
 
@@ -31,6 +32,7 @@ internal sealed class BenchWork
     public long Completed => Volatile.Read(ref _completed);
 
     /// <summary>How many requests the caller sends next (its pipeline, or what is left); 0 when the test is over.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Claim()
     {
         if (Duration is not null) return Stopwatch.GetTimestamp() < _deadline ? _pipeline : 0;
@@ -40,5 +42,6 @@ internal sealed class BenchWork
         return granted > 0 ? (int)granted : 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Done(int requests) => Interlocked.Add(ref _completed, requests);
 }

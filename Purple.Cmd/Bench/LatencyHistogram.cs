@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Purple.Cmd.Bench;
 
@@ -19,6 +20,7 @@ internal sealed class LatencyHistogram
 
     public long Max { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Record(long ticks)
     {
         if (ticks < 0) ticks = 0;
@@ -50,6 +52,7 @@ internal sealed class LatencyHistogram
 
     public double MaxMs => ToMs(Max);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int Index(long ticks)
     {
         if (ticks < Linear) return (int)ticks;

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 
 namespace Purple.Cmd.Bench;
 
@@ -31,9 +32,11 @@ internal static class RespReplyScanner
     // Replies the benchmark sends for are flat; nesting deeper than this is a broken or hostile peer, not a reply.
     private const int MaxDepth = 32;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Status TryScan(ReadOnlySpan<byte> buffer, out int consumed, out ReplyKind kind, out ReadOnlySpan<byte> text, out long integer) =>
         TryScan(buffer, 0, out consumed, out kind, out text, out integer);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Status TryScan(ReadOnlySpan<byte> buffer, int depth, out int consumed, out ReplyKind kind, out ReadOnlySpan<byte> text, out long integer)
     {
         consumed = 0;
@@ -82,6 +85,7 @@ internal static class RespReplyScanner
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Status ScanArray(ReadOnlySpan<byte> buffer, ReadOnlySpan<byte> line, int header, int depth, out int consumed, out ReplyKind kind)
     {
         consumed = 0;
