@@ -53,14 +53,7 @@ if [ -z "${PORT:-}" ]; then
   "$PURPLE" serve --host 127.0.0.1 --resp-port "$PORT" --memcached-port 0 --http-port 0 --grpc-port 0 \
     </dev/null >"$OUTDIR/node.log" 2>&1 &
   NODE_PID=$!
-  deadline=$((SECONDS + READY_TIMEOUT))
-  until [ "$(timeout 2 redis-cli -p "$PORT" PING 2>/dev/null)" = PONG ]; do
-    if ! kill -0 "$NODE_PID" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-      echo "purple serve did not come up on :$PORT; its log:" >&2; cat "$OUTDIR/node.log" >&2; exit 1
-    fi
-    sleep 0.2
-  done
-  echo "== purple serve up on 127.0.0.1:$PORT (pid $NODE_PID)" >&2
+  wait_pong "purple serve" "$PORT" "$NODE_PID" "$OUTDIR/node.log"
 fi
 SRV=${NODE_PID:-$(pid_of_port "$PORT")}
 { echo "date: $(date -u +%FT%TZ)"; echo "host: $(nproc) cores, $(uname -r)"; echo "node: 127.0.0.1:$PORT (pid $SRV)"

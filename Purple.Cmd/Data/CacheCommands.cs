@@ -8,15 +8,9 @@ internal static class CacheCommands
 {
     public static Command Create(CliConsole console)
     {
-        var options = new DataOptions(console);
-        var cache = new Command("cache", "Cache: strings that expire");
-        options.AddTo(cache);
-
-        var getKey = Keys.Argument();
-        var get = new Command("get", "Print the value at KEY (raw bytes; exit 2 when missing or expired)") { getKey };
-        DataCall.Bind(get, "cache get", options, console, async (call, parse) =>
+        var cache = Keys.Family("cache", "Cache: strings that expire", console, out var options);
+        var get = Keys.KeyCommand("get", "Print the value at KEY (raw bytes; exit 2 when missing or expired)", "cache get", options, console, async (call, key) =>
         {
-            string key = parse.GetValue(getKey)!;
             byte[]? value = await call.Client.CacheGetAsync(key, call.Db, cancellationToken: call.Cancellation).ConfigureAwait(false);
             if (value is null) return call.Miss(key);
             return call.Json ? call.WriteJson(key, w => JsonOutput.WriteValue(w, value)) : call.WriteValue(value);

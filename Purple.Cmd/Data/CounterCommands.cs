@@ -8,15 +8,9 @@ internal static class CounterCommands
 {
     public static Command Create(CliConsole console)
     {
-        var options = new DataOptions(console);
-        var counter = new Command("counter", "Counters: 64-bit integers (a missing counter is 0)");
-        options.AddTo(counter);
-
-        var getKey = Keys.Argument();
-        var get = new Command("get", "Print the counter at KEY") { getKey };
-        DataCall.Bind(get, "counter get", options, console, async (call, parse) =>
+        var counter = Keys.Family("counter", "Counters: 64-bit integers (a missing counter is 0)", console, out var options);
+        var get = Keys.KeyCommand("get", "Print the counter at KEY", "counter get", options, console, async (call, key) =>
         {
-            string key = parse.GetValue(getKey)!;
             long value = await call.Client.CounterGetAsync(key, call.Db, cancellationToken: call.Cancellation).ConfigureAwait(false);
             return Write(call, key, value);
         });

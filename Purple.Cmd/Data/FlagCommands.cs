@@ -8,17 +8,9 @@ internal static class FlagCommands
 {
     public static Command Create(CliConsole console)
     {
-        var options = new DataOptions(console);
-        var flag = new Command("flag", "Flags: true or false (a missing flag is false)");
-        options.AddTo(flag);
-
-        var getKey = Keys.Argument();
-        var get = new Command("get", "Print the flag at KEY: true or false") { getKey };
-        DataCall.Bind(get, "flag get", options, console, async (call, parse) =>
-        {
-            string key = parse.GetValue(getKey)!;
-            return Write(call, key, await call.Client.FlagGetAsync(key, call.Db, cancellationToken: call.Cancellation).ConfigureAwait(false));
-        });
+        var flag = Keys.Family("flag", "Flags: true or false (a missing flag is false)", console, out var options);
+        var get = Keys.KeyCommand("get", "Print the flag at KEY: true or false", "flag get", options, console, async (call, key) =>
+            Write(call, key, await call.Client.FlagGetAsync(key, call.Db, cancellationToken: call.Cancellation).ConfigureAwait(false)));
 
         var setKey = Keys.Argument();
         var value = new Argument<bool>("VALUE")

@@ -8,15 +8,9 @@ internal static class KvCommands
 {
     public static Command Create(CliConsole console)
     {
-        var options = new DataOptions(console);
-        var kv = new Command("kv", "Key/value: strings kept until deleted");
-        options.AddTo(kv);
-
-        var getKey = Keys.Argument();
-        var get = new Command("get", "Print the value at KEY (raw bytes; exit 2 when there is none)") { getKey };
-        DataCall.Bind(get, "kv get", options, console, async (call, parse) =>
+        var kv = Keys.Family("kv", "Key/value: strings kept until deleted", console, out var options);
+        var get = Keys.KeyCommand("get", "Print the value at KEY (raw bytes; exit 2 when there is none)", "kv get", options, console, async (call, key) =>
         {
-            string key = parse.GetValue(getKey)!;
             var value = await call.Client.KvGetAsync(key, call.Db, cancellationToken: call.Cancellation).ConfigureAwait(false);
             if (value is null) return call.Miss(key);
             if (!call.Json) return call.WriteValue(value.Value);

@@ -8,17 +8,9 @@ internal static class SetCommands
 {
     public static Command Create(CliConsole console)
     {
-        var options = new DataOptions(console);
-        var set = new Command("set", "Sets: unordered members (a missing set is empty)");
-        options.AddTo(set);
-
-        var getKey = Keys.Argument();
-        var get = new Command("get", "Print the members of the set at KEY, one per line") { getKey };
-        DataCall.Bind(get, "set get", options, console, async (call, parse) =>
-        {
-            string key = parse.GetValue(getKey)!;
-            return Write(call, key, await call.Client.SetGetAsync(key, call.Db, cancellationToken: call.Cancellation).ConfigureAwait(false));
-        });
+        var set = Keys.Family("set", "Sets: unordered members (a missing set is empty)", console, out var options);
+        var get = Keys.KeyCommand("get", "Print the members of the set at KEY, one per line", "set get", options, console, async (call, key) =>
+            Write(call, key, await call.Client.SetGetAsync(key, call.Db, cancellationToken: call.Cancellation).ConfigureAwait(false)));
 
         set.Add(get);
         set.Add(Change("add", "Add ITEMS to the set at KEY and print its members", "set add", options, console,
