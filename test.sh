@@ -236,6 +236,7 @@ else
   run_checks http-curl tests/interop/http_curl.sh "$RESULTS/http-curl.log" "$HTTP_PORT" "$RESP_PORT"
   run_checks metrics tests/interop/metrics_prometheus.sh "$RESULTS/metrics.log" "$HTTP_PORT" "$RESP_PORT"
   run_checks docker tests/interop/docker_image.sh "$RESULTS/docker.log"
+  run_checks cli tests/interop/cli.sh "$RESULTS/cli.log" --no-build   # packs, installs and serves its own purple
 
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     fail_note "purple-node died during the interop tests (log: $SERVER_LOG)"; tail -50 "$SERVER_LOG" >&2

@@ -40,6 +40,7 @@ REDIS_SERVER=${REDIS_SERVER:-redis-server} READY_TIMEOUT=${READY_TIMEOUT:-60}
 export CLIENTS DSIZE KEYSPACE THREADS N_P1 N_PIPE TIMEOUT=${TIMEOUT:-120}
 export QUIET_WAIT=${QUIET_WAIT:-60} RETRIES=${RETRIES:-2}; DEADLINE=${DEADLINE:-2400}
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+. "$DIR/lib.sh"   # wait_pong
 for t in redis-benchmark redis-cli "$REDIS_SERVER" ss timeout /usr/bin/time; do
   command -v "$t" >/dev/null || { echo "missing tool: $t (apt-get install redis-server redis-tools time iproute2)" >&2; exit 1; }
 done
@@ -79,14 +80,7 @@ start() {
   local label=$1 port=$2 cmd=$3
   PORT=$port bash -c "exec $cmd" </dev/null >"$OUTDIR/$label.log" 2>&1 &
   LAST_PID=$!; PIDS+=("$LAST_PID")
-  local deadline=$((SECONDS + READY_TIMEOUT))
-  until [ "$(timeout 2 redis-cli -h 127.0.0.1 -p "$port" PING 2>/dev/null)" = PONG ]; do
-    if ! kill -0 "$LAST_PID" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-      echo "$label did not come up on :$port; its log:" >&2; cat "$OUTDIR/$label.log" >&2; exit 1
-    fi
-    sleep 0.2
-  done
-  echo "== $label up on 127.0.0.1:$port (pid $LAST_PID)" >&2
+  wait_pong "$label" "$port" "$LAST_PID" "$OUTDIR/$label.log"
 }
 
 A=purple B=redis
