@@ -58,6 +58,9 @@ internal static class BenchCommand
         {
             host, port, clients, requests, duration, pipeline, dataSize, keyspace, tests, db, timeout, output,
         };
+        // Only the password: bench speaks plain RESP (TLS on a bench would measure the cipher, not the node).
+        var password = new Credentials(console).Password;
+        bench.Add(password);
         bench.Validators.Add(r =>
         {
             if (r.GetResult(duration) is { Implicit: false } && r.GetResult(requests) is { Implicit: false }) r.AddError("Give -n or --duration, not both.");
@@ -66,7 +69,7 @@ internal static class BenchCommand
         {
             var settings = new BenchSettings(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(clients), parse.GetValue(requests),
                 parse.GetValue(duration), parse.GetValue(pipeline), parse.GetValue(dataSize), parse.GetValue(keyspace), parse.GetValue(tests)!,
-                parse.GetValue(db), parse.GetValue(timeout));
+                parse.GetValue(db), parse.GetValue(timeout), parse.GetValue(password));
             return await RunAsync(console, settings, parse.GetValue(output), cancellation).ConfigureAwait(false);
         });
         return bench;

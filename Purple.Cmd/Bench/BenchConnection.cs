@@ -32,14 +32,15 @@ internal sealed class BenchConnection : IDisposable
     /// <summary>The first wrong reply, for the message (an error's text, or what kind of reply came instead).</summary>
     public string? FirstError { get; private set; }
 
-    public static async Task<BenchConnection> ConnectAsync(EndPoint endPoint, int db, CancellationToken cancellation)
+    public static async Task<BenchConnection> ConnectAsync(EndPoint endPoint, int db, string? password, CancellationToken cancellation)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         var connection = new BenchConnection(socket);
         try
         {
             await socket.ConnectAsync(endPoint, cancellation).ConfigureAwait(false);
-            if (db != 0) await connection.SelectAsync(db, cancellation).ConfigureAwait(false);
+            if (password is not null) await connection.ExpectOkAsync("AUTH", ["AUTH", password], cancellation).ConfigureAwait(false);
+            if (db != 0) await connection.ExpectOkAsync($"SELECT {db}", ["SELECT", db.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellation).ConfigureAwait(false);
             return connection;
         }
         catch
@@ -128,14 +129,16 @@ internal sealed class BenchConnection : IDisposable
         }
     }
 
-    private async Task SelectAsync(int db, CancellationToken cancellation)
+    /// <summary>Sends one setup command (AUTH, SELECT) and requires +OK; <paramref name="what"/> names it in errors, never the password.</summary>
+    private async Task ExpectOkAsync(string what, string[] command, CancellationToken cancellation)
     {
-        string dbText = db.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await SendAsync(Encoding.ASCII.GetBytes($"*2\r\n$6\r\nSELECT\r\n${dbText.Length}\r\n{dbText}\r\n"), cancellation).ConfigureAwait(false);
+        var frame = new StringBuilder().Append('*').Append(command.Length).Append("\r\n");
+        foreach (var part in command) frame.Append('$').Append(Encoding.UTF8.GetByteCount(part)).Append("\r\n").Append(part).Append("\r\n");
+        await SendAsync(Encoding.UTF8.GetBytes(frame.ToString()), cancellation).ConfigureAwait(false);
         while (true)
         {
             int read = await _socket.ReceiveAsync(FreeSpace(), SocketFlags.None, cancellation).ConfigureAwait(false);
-            if (read == 0) throw new BenchFailure(ExitCodes.Unavailable, $"SELECT {db}: the node closed the connection");
+            if (read == 0) throw new BenchFailure(ExitCodes.Unavailable, $"{what}: the node closed the connection");
             _end += read;
             var status = RespReplyScanner.TryScan(_receive.AsSpan(_start, _end - _start), out int consumed, out var kind, out var text, out _);
             if (status == RespReplyScanner.Status.Incomplete) continue;
@@ -145,7 +148,7 @@ internal sealed class BenchConnection : IDisposable
                 return;
             }
             string why = status == RespReplyScanner.Status.Complete && kind == ReplyKind.Error ? Encoding.UTF8.GetString(text) : "not +OK";
-            throw new BenchFailure(ExitCodes.Refused, $"SELECT {db}: {why}");
+            throw new BenchFailure(ExitCodes.Refused, $"{what}: {why}");
         }
     }
 

@@ -86,7 +86,7 @@ internal static class BenchRunner
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(settings.Timeout);
-        var connecting = Enumerable.Range(0, settings.Clients).Select(_ => BenchConnection.ConnectAsync(settings.EndPoint, settings.Db, deadline.Token)).ToList();
+        var connecting = Enumerable.Range(0, settings.Clients).Select(_ => BenchConnection.ConnectAsync(settings.EndPoint, settings.Db, settings.Password, deadline.Token)).ToList();
         try
         {
             await Task.WhenAll(connecting).ConfigureAwait(false);

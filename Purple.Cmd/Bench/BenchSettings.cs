@@ -14,7 +14,8 @@ internal sealed record BenchSettings(
     long Keyspace,
     IReadOnlyList<string> Tests,
     int Db,
-    TimeSpan Timeout)
+    TimeSpan Timeout,
+    string? Password = null)
 {
     public EndPoint EndPoint => IPAddress.TryParse(Host, out var address) ? new IPEndPoint(address, Port) : new DnsEndPoint(Host, Port);
 

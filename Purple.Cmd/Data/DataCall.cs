@@ -49,7 +49,8 @@ internal sealed class DataCall
         {
             var endpoint = parse.GetValue(options.Endpoint)!;
             var timeout = parse.GetValue(options.Timeout);
-            using var client = new PurpleClient(endpoint, new PurpleClientOptions { DefaultDeadline = timeout });
+            using var client = new PurpleClient(endpoint,
+                Credentials.ClientOptions(timeout, parse.GetValue(options.Credentials.Password), parse.GetValue(options.Credentials.CaCert)));
             var call = new DataCall(console, client, name, endpoint, parse.GetValue(options.Db), timeout, parse.GetValue(options.Output), cancellation);
             return await call.RunAsync(() => body(call, parse)).ConfigureAwait(false);
         });
@@ -72,6 +73,10 @@ internal sealed class DataCall
         catch (PurpleDeadlineExceededException)
         {
             return Fail(ExitCodes.Unavailable, $"no answer from {Endpoint} within {Durations.Format(Timeout)} (--timeout)");
+        }
+        catch (PurpleUnauthenticatedException)
+        {
+            return Fail(ExitCodes.Refused, $"{Endpoint} requires a password and this one was missing or wrong: set ${Credentials.PasswordVariable} (or --password)");
         }
         catch (PurpleException ex)
         {

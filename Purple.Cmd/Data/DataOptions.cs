@@ -39,7 +39,10 @@ internal sealed class DataOptions
         });
         Timeout = TimeoutOption("How long to wait for the node's answer");
         Output = OutputOption();
+        Credentials = new Credentials(console);
     }
+
+    public Credentials Credentials { get; }
 
     public Option<Uri> Endpoint { get; }
 
@@ -55,6 +58,7 @@ internal sealed class DataOptions
         command.Add(Db);
         command.Add(Timeout);
         command.Add(Output);
+        Credentials.AddTo(command);
     }
 
     public static Option<TimeSpan> TimeoutOption(string description) => new("--timeout")

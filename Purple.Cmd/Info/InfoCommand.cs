@@ -24,12 +24,15 @@ internal static class InfoCommand
         };
         var timeout = DataOptions.TimeoutOption("How long to wait for /metrics");
         var output = DataOptions.OutputOption();
+        var credentials = new Credentials(console);
         var info = new Command("info", "Summarise a node: version, uptime, keys per database, memory, hit ratio, connections") { http, timeout, output };
+        credentials.AddTo(info);
         info.SetAction(async (parse, cancellation) =>
         {
             var endpoint = parse.GetValue(http)!;
             var metrics = new Uri(endpoint, "/metrics");
-            var fetched = await FetchAsync(metrics, parse.GetValue(timeout), cancellation).ConfigureAwait(false);
+            var fetched = await FetchAsync(metrics, parse.GetValue(timeout), parse.GetValue(credentials.Password),
+                Credentials.Authorities(parse.GetValue(credentials.CaCert)), cancellation).ConfigureAwait(false);
             if (fetched.Summary is not { } summary)
             {
                 await console.Error.WriteLineAsync($"purple info: {fetched.Error}").ConfigureAwait(false);
@@ -44,14 +47,20 @@ internal static class InfoCommand
 
     private sealed record Fetched(NodeSummary? Summary, int ExitCode, string Error);
 
-    private static async Task<Fetched> FetchAsync(Uri metrics, TimeSpan timeout, CancellationToken cancellation)
+    private static async Task<Fetched> FetchAsync(Uri metrics, TimeSpan timeout, string? password,
+        System.Security.Cryptography.X509Certificates.X509Certificate2Collection? authorities, CancellationToken cancellation)
     {
-        using var client = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var client = new HttpClient(Credentials.Handler(authorities)) { Timeout = Timeout.InfiniteTimeSpan };
+        if (password is not null) client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", password);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(timeout);
         try
         {
             using var response = await client.GetAsync(metrics, deadline.Token).ConfigureAwait(false);
+            if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+            {
+                return new(null, ExitCodes.Refused, $"{metrics} requires a password and this one was missing or wrong: set ${Credentials.PasswordVariable} (or --password)");
+            }
             if (!response.IsSuccessStatusCode)
             {
                 return new(null, ExitCodes.Refused, $"{metrics} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
