@@ -215,47 +215,11 @@ public sealed class GrpcDispatcher
     /// <summary>Reads the one request message of a unary call; anything else is a protocol error for this call only.</summary>
     private async Task<ReadOnlySequence<byte>> ReadSingleMessageAsync(PipeReader body, CancellationToken cancellation)
     {
-        while (true)
-        {
-            var read = await body.ReadAsync(cancellation).ConfigureAwait(false);
-            var buffer = read.Buffer;
-            var status = GrpcFraming.TryRead(buffer, _maxMessageSize, out bool compressed, out var payload, out var consumed);
-            if (status == GrpcFrameStatus.TooLarge)
-            {
-                body.AdvanceTo(buffer.End);
-                throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"message larger than max ({_maxMessageSize} bytes)") { Rejection = RejectReason.TooLarge };
-            }
-            if (status == GrpcFrameStatus.Complete)
-            {
-                if (compressed)
-                {
-                    body.AdvanceTo(buffer.End);
-                    throw new GrpcStatusException(GrpcStatusCode.Internal, "compressed flag set but no grpc-encoding negotiated");
-                }
-                if (!read.IsCompleted)
-                {
-                    // Wait for the end of the request stream, so a second message (not allowed in a unary call) is seen.
-                    body.AdvanceTo(buffer.Start, buffer.End);
-                    continue;
-                }
-                if (buffer.Slice(consumed).Length != 0)
-                {
-                    body.AdvanceTo(buffer.End);
-                    throw new GrpcStatusException(GrpcStatusCode.Unimplemented, "a unary call takes exactly one request message");
-                }
-                // The payload stays valid: the body is not advanced until the call ends (its memory is the request's).
-                var copy = new ReadOnlySequence<byte>(payload.ToArray());
-                body.AdvanceTo(buffer.End);
-                return copy;
-            }
-            if (read.IsCompleted)
-            {
-                body.AdvanceTo(buffer.End);
-                throw new GrpcStatusException(buffer.Length == 0 ? GrpcStatusCode.Unimplemented : GrpcStatusCode.Internal,
-                    buffer.Length == 0 ? "a unary call takes exactly one request message" : "truncated message frame");
-            }
-            body.AdvanceTo(buffer.Start, buffer.End);
-        }
+        // Read on to the end of the request stream, so a second message (not allowed in a unary call) is seen.
+        var message = await ReadNextMessageAsync(body, cancellation).ConfigureAwait(false);
+        if (message is null || await ReadNextMessageAsync(body, cancellation).ConfigureAwait(false) is not null)
+            throw new GrpcStatusException(GrpcStatusCode.Unimplemented, "a unary call takes exactly one request message");
+        return message.Value;
     }
 
     private static void Finish(HttpContext context, GrpcStatusCode code, string? message, bool trailersOnly)

@@ -84,3 +84,13 @@ def raw3(r):
     assert hello["proto"] == 3
     yield c
     c.close()
+
+
+@pytest.fixture
+def channel(r):
+    """A grpcio channel to the gRPC port (PURPLE_GRPC_PORT), ready, after the flush of `r`."""
+    import grpc  # only the gRPC suites use it; the Redis-only runs need not import it
+    ch = grpc.insecure_channel(f"{HOST}:{os.environ.get('PURPLE_GRPC_PORT', '8081')}")
+    grpc.channel_ready_future(ch).result(timeout=10)
+    yield ch
+    ch.close()

@@ -1,22 +1,9 @@
 """gRPC interop with Python grpcio (Debian's python3-grpcio) against a running Purple: purple.v1.Purple,
 grpc.health.v1.Health, status codes, and the same data as RESP (redis-py)."""
-import os
-
 import grpc
 import pytest
 
 from grpc_stubs import health_pb2, purple_pb2 as pb, purple_pb2_grpc as pbg
-
-HOST = os.environ.get("PURPLE_HOST", "127.0.0.1")
-PORT = int(os.environ.get("PURPLE_GRPC_PORT", "8081"))
-
-
-@pytest.fixture
-def channel(r):
-    ch = grpc.insecure_channel(f"{HOST}:{PORT}")
-    grpc.channel_ready_future(ch).result(timeout=10)
-    yield ch
-    ch.close()
 
 
 @pytest.fixture

@@ -1,23 +1,10 @@
 """The original Purple's gRPC services (package proto) and Gerdu's gerdu.Gerdu, called with stubs generated
 from wire-compatible protos (docs/grpc-compat.md), on database 0 shared with RESP. Where the originals
 answered wrongly, Purple answers correctly: misses are NOT_FOUND."""
-import os
-
 import grpc
 import pytest
 
 import grpc_stubs as s
-
-HOST = os.environ.get("PURPLE_HOST", "127.0.0.1")
-PORT = int(os.environ.get("PURPLE_GRPC_PORT", "8081"))
-
-
-@pytest.fixture
-def channel(r):
-    ch = grpc.insecure_channel(f"{HOST}:{PORT}")
-    grpc.channel_ready_future(ch).result(timeout=10)
-    yield ch
-    ch.close()
 
 
 def code_of(call, *args):

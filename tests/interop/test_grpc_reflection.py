@@ -1,7 +1,6 @@
 """gRPC server reflection with Python grpcio: a client that has none of Purple's protos learns the services
 and their messages from the server, builds requests from the returned descriptors, and calls Purple with
 them, as grpcurl does. Only reflection.proto is compiled here (by grpc_tools, at test time)."""
-import os
 import queue
 
 import grpc
@@ -10,18 +9,8 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 from grpc_stubs import generate_and_load
 
-HOST = os.environ.get("PURPLE_HOST", "127.0.0.1")
-PORT = int(os.environ.get("PURPLE_GRPC_PORT", "8081"))
 
 reflection_pb2 = generate_and_load("grpc/reflection/v1/reflection.proto", "purple_interop_reflection_pb2")
-
-
-@pytest.fixture
-def channel(r):
-    ch = grpc.insecure_channel(f"{HOST}:{PORT}")
-    grpc.channel_ready_future(ch).result(timeout=10)
-    yield ch
-    ch.close()
 
 
 def reflection_call(channel, package="grpc.reflection.v1"):
