@@ -37,8 +37,16 @@ internal static class InfoView
         {
             Row($"  {protocol}", $"{open.ToString("N0", Inv)} open, {s.ConnectionsReceived.GetValueOrDefault(protocol).ToString("N0", Inv)} accepted");
         }
-        // /metrics does not list the node's listeners (docs/cli.md): name the one this summary came through.
-        Row("listeners", $"http {http.Authority} (others are not reported by /metrics)");
+        if (s.Listeners.Count == 0)
+        {
+            // A node older than purple_listener_info: name the one listener this summary came through.
+            Row("listeners", $"http {http.Authority} (the node does not report the others)");
+        }
+        else
+        {
+            Row("listeners", $"{s.Listeners.Count} on");
+            foreach (var l in s.Listeners) Row($"  {l.Protocol}", l.Address + (l.Tls ? " (TLS)" : ""));
+        }
         Screens.Stdout(console).Write(table);
     }
 
@@ -86,7 +94,20 @@ internal static class InfoView
         }
         w.WriteEndObject();
         w.WriteStartObject("listeners");
-        w.WriteString("http", http.Authority);
+        if (s.Listeners.Count == 0)
+        {
+            w.WriteStartObject("http");
+            w.WriteString("address", http.Authority);
+            w.WriteBoolean("tls", http.Scheme == Uri.UriSchemeHttps);
+            w.WriteEndObject();
+        }
+        foreach (var l in s.Listeners)
+        {
+            w.WriteStartObject(l.Protocol);
+            w.WriteString("address", l.Address);
+            w.WriteBoolean("tls", l.Tls);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     });
 

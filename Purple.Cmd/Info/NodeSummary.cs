@@ -18,7 +18,8 @@ internal sealed record NodeSummary(
     long ExpiredKeys,
     long Commands,
     IReadOnlyDictionary<string, long> Connections,
-    IReadOnlyDictionary<string, long> ConnectionsReceived)
+    IReadOnlyDictionary<string, long> ConnectionsReceived,
+    IReadOnlyList<ListenerSummary> Listeners)
 {
     public long Keys => KeysPerDb.Values.Sum();
 
@@ -48,7 +49,11 @@ internal sealed record NodeSummary(
             Total("purple_expired_keys_total"),
             Total("purple_commands_total"),
             ByLabel(samples, "purple_connections", "protocol"),
-            ByLabel(samples, "purple_connections_received_total", "protocol"));
+            ByLabel(samples, "purple_connections_received_total", "protocol"),
+            samples.Where(s => s.Name == "purple_listener_info")
+                .Select(s => new ListenerSummary(s.Labels.GetValueOrDefault("protocol", "?"), s.Labels.GetValueOrDefault("address", "?"),
+                    s.Labels.GetValueOrDefault("tls") == "true"))
+                .OrderBy(l => Order(l.Protocol)).ToList());
     }
 
     private static SortedDictionary<int, long> ByDb(IEnumerable<PrometheusSample> samples, string name)
@@ -77,3 +82,6 @@ internal sealed record NodeSummary(
 
     private static readonly string[] Protocols = ["resp", "memcached", "http", "grpc"];
 }
+
+/// <summary>One listener the node reports in purple_listener_info.</summary>
+internal sealed record ListenerSummary(string Protocol, string Address, bool Tls);

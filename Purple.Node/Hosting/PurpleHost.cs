@@ -182,6 +182,7 @@ public sealed class PurpleHost : IAsyncDisposable
             _tcpConnections.AbortAll();
         });
         Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Node");
+        _instruments.ListenersFrom(() => Listeners(settings));
         _tcpConnections.Logger = Logger;
         if (_tls is not null)
         {
@@ -238,6 +239,14 @@ public sealed class PurpleHost : IAsyncDisposable
         _tcpConnections.Dispose();
         _memcachedContext.Dispose();
         await Engine.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private IEnumerable<PurpleInstruments.Listener> Listeners(NodeSettings settings)
+    {
+        if (RespEndPoint is { } resp) yield return new("resp", resp.ToString(), settings.Tls is { Resp: true });
+        if (MemcachedEndPoint is { } memcached) yield return new("memcached", memcached.ToString(), settings.Tls is { Memcached: true });
+        if (HttpEndPoint is { } http) yield return new("http", http.ToString(), settings.Tls is { Http: true });
+        if (GrpcEndPoint is { } grpc) yield return new("grpc", grpc.ToString(), settings.Tls is { Grpc: true });
     }
 
     private static IPEndPoint EndPointFor(IPAddress address, int port) => new(address, port == AnyFreePort ? 0 : port);

@@ -21,6 +21,14 @@ public sealed class PurpleInstruments : IDisposable
     private StoreStats? _stats;
     private long _statsAt = long.MinValue;
 
+    /// <summary>One listener: its protocol, bound address (host:port) and whether it speaks TLS.</summary>
+    public readonly record struct Listener(string Protocol, string Address, bool Tls);
+
+    private Func<IEnumerable<Listener>> _listeners = () => [];
+
+    /// <summary>The node's listeners, read when observed (their ports are known only once Kestrel has bound them).</summary>
+    public void ListenersFrom(Func<IEnumerable<Listener>> listeners) => _listeners = listeners;
+
     public PurpleInstruments(IDataStore store, NodeMetrics metrics, string version, TimeProvider time)
     {
         _store = store;
@@ -31,6 +39,9 @@ public sealed class PurpleInstruments : IDisposable
         var m = Meter;
         m.CreateObservableGauge("purple.build_info", () => new Measurement<long>(1, new KeyValuePair<string, object?>("version", version)),
             description: "Always 1; the version label says which Purple is running.");
+        m.CreateObservableGauge("purple.listener_info", () => _listeners().Select(l => new Measurement<long>(1,
+                new("protocol", l.Protocol), new("address", l.Address), new("tls", l.Tls ? "true" : "false"))),
+            description: "Always 1 per listener that is on: its protocol, bound address and whether it speaks TLS.");
         m.CreateObservableGauge("purple.uptime", () => (_time.GetUtcNow() - _startedAt).TotalSeconds, "s", "Seconds since the node started.");
         m.CreateObservableCounter("purple.commands", Commands, "{command}", "Commands (RESP, memcached), requests (HTTP) and calls (gRPC) served, by protocol and name.");
         m.CreateObservableUpDownCounter("purple.connections", () => PerProtocol(p => p.ConnectionsOpen), "{connection}", "Open client connections by protocol.");

@@ -36,7 +36,11 @@ public sealed class InfoTests(CmdNode node) : IClassFixture<CmdNode>
         var connections = info.GetProperty("connections");
         Assert.Equal(["resp", "memcached", "http", "grpc"], connections.EnumerateObject().Select(p => p.Name).ToArray());
         Assert.True(connections.GetProperty("grpc").GetProperty("accepted").GetInt64() >= 6);
-        Assert.Equal(node.Node.Http.ToString(), info.GetProperty("listeners").GetProperty("http").GetString());
+        var listeners = info.GetProperty("listeners");
+        Assert.Equal(["resp", "memcached", "http", "grpc"], listeners.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal(node.Node.Http.ToString(), listeners.GetProperty("http").GetProperty("address").GetString());
+        Assert.Equal(node.Node.Grpc.ToString(), listeners.GetProperty("grpc").GetProperty("address").GetString());
+        Assert.False(listeners.GetProperty("resp").GetProperty("tls").GetBoolean());
     }
 
     [Fact]
@@ -48,7 +52,7 @@ public sealed class InfoTests(CmdNode node) : IClassFixture<CmdNode>
         Assert.Equal("", result.StdErr);
         string text = result.StdOut;
         Assert.Contains($"Purple {NodeVersion} at {node.Node.Http}", text, StringComparison.Ordinal);
-        foreach (var row in new[] { "version", "uptime", "keys", "db11", "memory", "used of 64 MB", "eviction", "hit ratio", "commands", "connections", "grpc", "listeners" })
+        foreach (var row in new[] { "version", "uptime", "keys", "db11", "memory", "used of 64 MB", "eviction", "hit ratio", "commands", "connections", "grpc", "listeners", node.Node.Resp.ToString() })
         {
             Assert.Contains(row, text, StringComparison.Ordinal);
         }

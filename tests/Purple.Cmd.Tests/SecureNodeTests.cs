@@ -78,8 +78,9 @@ public sealed class SecureNodeTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Refused, refused.ExitCode);
         Assert.Contains("password", refused.StdErr);
         var info = await Cli.RunAsync("info", "--http", http, "--cacert", _caPath, "--password", Password, "-o", "json");
-        Assert.Equal(ExitCodes.Ok, info.ExitCode);
-        Assert.Contains("\"version\"", info.StdOut);
+        var json = Expect.Json(info);
+        Assert.True(json.GetProperty("listeners").GetProperty("http").GetProperty("tls").GetBoolean());
+        Assert.False(json.GetProperty("listeners").GetProperty("resp").GetProperty("tls").GetBoolean());
     }
 
     [Fact]

@@ -112,6 +112,8 @@ public sealed partial class MetricsTests
         Assert.True(m["process_resident_memory_bytes"] > 0);
         Assert.Contains(m.Keys, k => k.StartsWith("dotnet_gc_", StringComparison.Ordinal));
         Assert.Equal(1, m[$"purple_build_info{{version=\"{NodeServerInfo.ProductVersion}\"}}"]);
+        Assert.Equal(1, m[$"purple_listener_info{{address=\"{host.RespEndPoint}\",protocol=\"resp\",tls=\"false\"}}"]);
+        Assert.Equal(1, m[$"purple_listener_info{{address=\"{host.GrpcEndPoint}\",protocol=\"grpc\",tls=\"false\"}}"]);
     }
 
     [Fact]
