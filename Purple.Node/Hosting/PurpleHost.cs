@@ -40,6 +40,7 @@ public sealed class PurpleHost : IAsyncDisposable
     private readonly PrometheusExporter _exporter;
     private readonly ConnectionTracker _tcpConnections;
     private readonly TlsCertificates? _tls;
+    private readonly KestrelRefusals _kestrelRefusals;
     private volatile bool _ready;
 
     private PurpleHost(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
@@ -183,6 +184,9 @@ public sealed class PurpleHost : IAsyncDisposable
         });
         Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Node");
         _instruments.ListenersFrom(() => Listeners(settings));
+        _kestrelRefusals = new KestrelRefusals(_app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), port =>
+            port == RespEndPoint?.Port ? metrics.Resp : port == MemcachedEndPoint?.Port ? metrics.Memcached
+            : port == HttpEndPoint?.Port ? metrics.Http : port == GrpcEndPoint?.Port ? metrics.Grpc : null);
         _tcpConnections.Logger = Logger;
         if (_tls is not null)
         {
@@ -234,6 +238,7 @@ public sealed class PurpleHost : IAsyncDisposable
     {
         await _app.DisposeAsync().ConfigureAwait(false);
         _exporter.Dispose();
+        _kestrelRefusals.Dispose();
         _instruments.Dispose();
         _tls?.Dispose();
         _tcpConnections.Dispose();

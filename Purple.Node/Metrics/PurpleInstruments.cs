@@ -99,8 +99,12 @@ public sealed class PurpleInstruments : IDisposable
     private IEnumerable<Measurement<long>> Rejections()
     {
         foreach (var protocol in _metrics.All)
+        {
             foreach (var reason in Enum.GetValues<RejectReason>())
                 yield return new Measurement<long>(protocol.RejectedCount(reason), new("protocol", protocol.Protocol), new("reason", ReasonLabel(reason)));
+            foreach (var (reason, count) in protocol.ServerRejections)
+                yield return new Measurement<long>(count, new("protocol", protocol.Protocol), new("reason", reason));
+        }
     }
 
     public static string ReasonLabel(RejectReason reason) => reason switch

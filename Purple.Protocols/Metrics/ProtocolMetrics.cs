@@ -51,6 +51,14 @@ public sealed class ProtocolMetrics
 
     public void Rejected(RejectReason reason) => Interlocked.Increment(ref _rejected[(int)reason]);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _rejectedByServer = new(StringComparer.Ordinal);
+
+    /// <summary>A refusal the server (Kestrel) made before Purple's code saw the request, under the server's own reason name.</summary>
+    public void RejectedByServer(string reason) => _rejectedByServer.AddOrUpdate(reason, 1, (_, n) => n + 1);
+
+    /// <summary>The server's refusals so far, by its reason name.</summary>
+    public IEnumerable<KeyValuePair<string, long>> ServerRejections => _rejectedByServer;
+
     public long RejectedCount(RejectReason reason) => Interlocked.Read(ref _rejected[(int)reason]);
 }
 

@@ -124,4 +124,33 @@ public sealed class LimitsTests
         string replies = await mc.CallUntilAsync(string.Concat(Enumerable.Repeat("get big\r\n", 30)) + "version\r\n", "VERSION 1.6.18\r\n");
         Assert.Equal(30, replies.Split("VALUE big 0 100000\r\n").Length - 1);
     }
+
+    [Fact]
+    public async Task Requests_kestrel_refuses_before_purple_sees_them_are_counted_too()
+    {
+        await using var host = await NodeFixture.StartAsync(NodeFixture.Settings());
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{host.HttpEndPoint}/healthz");
+        request.Headers.TryAddWithoutValidation("X-Big", new string('a', 40_000));
+        Assert.Equal(System.Net.HttpStatusCode.RequestHeaderFieldsTooLarge, (await http.SendAsync(request)).StatusCode);
+        // The connection's end is measured when Kestrel closes it, just after the 431.
+        const string series = "purple_rejected_total{protocol=\"http\",reason=\"max_request_headers_total_size_exceeded\"} 1";
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string metrics;
+        do metrics = await ScrapeAsync(host);
+        while (!metrics.Contains(series, StringComparison.Ordinal) && DateTime.UtcNow < deadline);
+        Assert.Contains(series, metrics);
+    }
+
+    [Theory]
+    [InlineData("max_request_headers_total_size_exceeded", true)]
+    [InlineData("invalid_request_line", true)]
+    [InlineData("request_headers_timeout", true)]
+    [InlineData("min_request_body_data_rate", true)]
+    [InlineData("tls_handshake_failed", true)]
+    [InlineData("connection_reset", false)]
+    [InlineData("app_shutdown_timeout", false)]
+    [InlineData("client_goaway", false)]
+    public void Only_limits_and_protocol_rules_count_as_kestrel_refusals(string reason, bool refusal) =>
+        Assert.Equal(refusal, Purple.Node.Metrics.KestrelRefusals.IsRefusal(reason));
 }
