@@ -190,7 +190,7 @@ PURPLE_ENDPOINT=http://127.0.0.1:1 run kv get doc --db 2 --endpoint "http://127.
 check "--endpoint wins over \$PURPLE_ENDPOINT" '{"a":1}' "$OUT"
 
 # --- info ----------------------------------------------------------------------------------------
-json "info -o json" "j['version'] == '$VERSION'.split('+')[0] and j['keys']['perDb']['2']['keys'] == 1 and j['hits'] > 0 and j['misses'] > 0 and j['listeners']['http'] == '127.0.0.1:$HTTP'" \
+json "info -o json" "j['version'] == '$VERSION'.split('+')[0] and j['keys']['perDb']['2']['keys'] == 1 and j['hits'] > 0 and j['misses'] > 0 and j['listeners']['http']['address'] == '127.0.0.1:$HTTP' and j['listeners']['resp']['address'] == '127.0.0.1:$RESP' and j['listeners']['grpc']['tls'] is False" \
   info --http "http://127.0.0.1:$HTTP" -o json
 run info --http "http://127.0.0.1:$HTTP"
 [ "$RC" -eq 0 ] && [[ "$OUT" == *"hit ratio"* ]] && [[ "$OUT" == *"db2"* ]] && [[ "$OUT" == *"│"* ]] && pass "info draws a table" ||
