@@ -154,7 +154,8 @@ public sealed class PurpleHost : IAsyncDisposable
         var grpcMethods = new GrpcMethodTable();
         new PurpleV1Service(httpApi).Register(grpcMethods);
         new CompatServices(httpApi).Register(grpcMethods);
-        new HealthService(() => _ready, [PurpleV1Service.Name, .. CompatServices.Names]).Register(grpcMethods);
+        var health = new HealthService(() => _ready, [PurpleV1Service.Name, .. CompatServices.Names]);
+        health.Register(grpcMethods);
         new ReflectionService(ReflectionService.KnownFiles, () => grpcMethods.Services).Register(grpcMethods);
         var grpc = new GrpcDispatcher(grpcMethods, _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Grpc"),
             metrics: metrics.Grpc, auth: settings.Auth);
@@ -176,10 +177,12 @@ public sealed class PurpleHost : IAsyncDisposable
             if (_memcached is not null) memcached.TcpPort = MemcachedEndPoint!.Port;
             if (_grpc is not null) _grpcPort = GrpcEndPoint!.Port;
             _ready = true;
+            health.StatusChanged();
         });
         _app.Lifetime.ApplicationStopping.Register(() =>
         {
             _ready = false;
+            health.Stopping();
             _tcpConnections.AbortAll();
         });
         Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Node");

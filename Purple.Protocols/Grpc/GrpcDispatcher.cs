@@ -106,6 +106,11 @@ public sealed class GrpcDispatcher
             await ServeStreamAsync(context, method, deadline, expiresAt).ConfigureAwait(false);
             return;
         }
+        if (method is IGrpcServerStreamingMethod streaming)
+        {
+            await ServeServerStreamAsync(context, streaming, deadline).ConfigureAwait(false);
+            return;
+        }
         IMessage reply;
         try
         {
@@ -175,6 +180,36 @@ public sealed class GrpcDispatcher
         {
             _logger.LogError(ex, "gRPC stream {Path} failed", context.Request.Path.Value);
             Finish(context, GrpcStatusCode.Internal, "internal error", trailersOnly: !response.HasStarted);
+        }
+    }
+
+    /// <summary>
+    /// A server stream: the one request message, then each response as the handler yields it, flushed at once;
+    /// OK when the handler ends. A client that leaves cancels the handler and ends the call without a status.
+    /// </summary>
+    private async Task ServeServerStreamAsync(HttpContext context, IGrpcServerStreamingMethod method, CancellationTokenSource deadline)
+    {
+        var response = context.Response;
+        try
+        {
+            var request = await ReadSingleMessageAsync(context.Request.BodyReader, deadline.Token).ConfigureAwait(false);
+            await foreach (var reply in method.Stream(request, deadline.Token).ConfigureAwait(false))
+            {
+                GrpcFraming.Write(response.BodyWriter, reply.CalculateSize(), span => reply.WriteTo(span));
+                await response.BodyWriter.FlushAsync(deadline.Token).ConfigureAwait(false);
+            }
+            Finish(context, GrpcStatusCode.Ok, null, trailersOnly: !response.HasStarted);
+        }
+        catch (GrpcStatusException ex)
+        {
+            Finish(context, ex.Code, ex.Message, trailersOnly: !response.HasStarted);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested && deadline.IsCancellationRequested)
+        {
+            Finish(context, GrpcStatusCode.DeadlineExceeded, "deadline exceeded", trailersOnly: !response.HasStarted);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

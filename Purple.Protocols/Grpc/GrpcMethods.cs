@@ -47,7 +47,46 @@ internal sealed class GrpcUnaryMethod<TRequest, TResponse> : IGrpcUnaryMethod
     }
 }
 
-/// <summary>Every unary method the gRPC listener serves, by path ("/package.Service/Method").</summary>
+/// <summary>A method that answers one request with a stream of responses.</summary>
+public interface IGrpcServerStreamingMethod
+{
+    IAsyncEnumerable<IMessage> Stream(ReadOnlySequence<byte> request, CancellationToken cancellation);
+}
+
+internal sealed class GrpcServerStreamingMethod<TRequest, TResponse> : IGrpcUnaryMethod, IGrpcServerStreamingMethod
+    where TRequest : IMessage<TRequest>
+    where TResponse : IMessage<TResponse>
+{
+    private readonly MessageParser<TRequest> _parser;
+    private readonly Func<TRequest, CancellationToken, IAsyncEnumerable<TResponse>> _handler;
+
+    public GrpcServerStreamingMethod(MessageParser<TRequest> parser, Func<TRequest, CancellationToken, IAsyncEnumerable<TResponse>> handler)
+    {
+        _parser = parser;
+        _handler = handler;
+    }
+
+    public bool StreamsPerMessage => false;
+
+    public IMessage Invoke(ReadOnlySequence<byte> request, CancellationToken deadline) =>
+        throw new InvalidOperationException("a server-streaming method is served by Stream");
+
+    public async IAsyncEnumerable<IMessage> Stream(ReadOnlySequence<byte> request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
+    {
+        TRequest message;
+        try
+        {
+            message = _parser.ParseFrom(request);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new GrpcStatusException(GrpcStatusCode.Internal, "grpc: error unmarshalling request: " + ex.Message);
+        }
+        await foreach (var response in _handler(message, cancellation).ConfigureAwait(false)) yield return response;
+    }
+}
+
+/// <summary>Every method the gRPC listener serves, by path ("/package.Service/Method").</summary>
 public sealed class GrpcMethodTable
 {
     private readonly Dictionary<string, IGrpcUnaryMethod> _methods = new(StringComparer.Ordinal);
@@ -66,6 +105,16 @@ public sealed class GrpcMethodTable
         where TResponse : IMessage<TResponse>
     {
         _methods.Add($"/{service}/{method}", new GrpcUnaryMethod<TRequest, TResponse>(parser, handler, streamsPerMessage: true));
+        return this;
+    }
+
+    /// <summary>A server-streaming method: one request message, then the responses the handler yields, until it ends or the client leaves.</summary>
+    public GrpcMethodTable AddServerStreaming<TRequest, TResponse>(string service, string method, MessageParser<TRequest> parser,
+        Func<TRequest, CancellationToken, IAsyncEnumerable<TResponse>> handler)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        _methods.Add($"/{service}/{method}", new GrpcServerStreamingMethod<TRequest, TResponse>(parser, handler));
         return this;
     }
 

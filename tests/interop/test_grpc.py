@@ -80,6 +80,23 @@ def test_health_check(channel):
     assert code_of(check, health_pb2.HealthCheckRequest(service="nope")) == grpc.StatusCode.NOT_FOUND
 
 
+def test_health_watch_streams_the_status_and_stays_open(channel):
+    watch = channel.unary_stream("/grpc.health.v1.Health/Watch", request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+                                 response_deserializer=health_pb2.HealthCheckResponse.FromString)
+    stream = watch(health_pb2.HealthCheckRequest(service="purple.v1.Purple"), timeout=30)
+    assert next(stream).status == health_pb2.HealthCheckResponse.SERVING
+    unknown = watch(health_pb2.HealthCheckRequest(service="nope"), timeout=30)
+    assert next(unknown).status == health_pb2.HealthCheckResponse.SERVICE_UNKNOWN
+    # Nothing changes while the node runs: the stream stays open until the client leaves.
+    short = watch(health_pb2.HealthCheckRequest(), timeout=1)
+    assert next(short).status == health_pb2.HealthCheckResponse.SERVING
+    with pytest.raises(grpc.RpcError) as ended:
+        next(short)
+    assert ended.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    stream.cancel()
+    unknown.cancel()
+
+
 def test_unknown_methods_and_malformed_messages(channel, purple):
     assert code_of(channel.unary_unary("/purple.v1.Purple/Nope"), b"") == grpc.StatusCode.UNIMPLEMENTED
     assert code_of(channel.unary_unary("/no.Such/Service"), b"") == grpc.StatusCode.UNIMPLEMENTED
