@@ -7,8 +7,17 @@ namespace Purple.Protocols.Http;
 internal static class HttpProblems
 {
     public static IResult Of(int status, string title, string detail, HttpContext context) =>
-        Results.Json(new Problem($"https://httpstatuses.io/{status}", title, status, detail, context.Request.Path),
+        Results.Json(new Problem($"https://httpstatuses.io/{status}", title, status, detail, Instance(context)),
             HttpJsonContext.Default.Problem, contentType: "application/problem+json", statusCode: status);
+
+    /// <summary>The path as the client sent it (the raw target without its query), not Kestrel's decoded and re-encoded form.</summary>
+    private static string Instance(HttpContext context)
+    {
+        string? raw = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(raw) || raw[0] != '/') return context.Request.Path.ToString();
+        int query = raw.IndexOf('?', StringComparison.Ordinal);
+        return query >= 0 ? raw[..query] : raw;
+    }
 
     public static IResult BadRequest(string detail, HttpContext context) => Of(StatusCodes.Status400BadRequest, "Bad request", detail, context);
 

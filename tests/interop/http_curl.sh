@@ -397,9 +397,9 @@ cli SET "${K}"$'\xff\x01' 'not utf8' >/dev/null
 req GET "/kv/${K}%FF%01"
 check key-non-utf8-bytes "200 not utf8" "$CODE $BODY"
 req GET "/kv/${K}%zz"
-expect_problem key-bad-percent-400 400 "Bad request" ""
+expect_problem key-bad-percent-400 400 "Bad request" "/kv/${K}%zz"
 req GET "/kv/${K}%4"
-expect_problem key-truncated-percent-400 400 "Bad request" ""
+expect_problem key-truncated-percent-400 400 "Bad request" "/kv/${K}%4"
 for r in cache kv counters sets flags; do
   req GET "/$r/"
   expect_problem "key-empty-$r-400" 400 "Bad request" "/$r/"
