@@ -2,18 +2,20 @@
 # ./test.sh — runs every test of Purple and ends with ONE line: `N passed, N failed`.
 #
 #  1. installs what the tests need from Debian (redis-server, redis-tools, python3-redis,
-#     python3-pytest, python3-pymemcache, libmemcached-tools, memcached, curl) when missing; a tool
-#     still missing afterwards is a failure, never a skip;
+#     python3-pytest, python3-pymemcache, python3-grpcio, python3-grpc-tools, libmemcached-tools,
+#     memcached, curl, prometheus, openssl, docker-compose) when missing; a tool still missing
+#     afterwards is a failure, never a skip;
 #  2. dotnet build -c Release Purple.sln, then dotnet test of every tests/*/*.Tests.csproj
 #     (Release, --no-build, TRX logger) into $RESULTS_DIR;
 #  3. starts the built purple-node on free loopback ports, waits for /healthz, runs the
 #     interop suites (tests/interop: redis-py, pymemcache and mixed-protocol tests, pytest
 #     --junitxml), tests/interop/redis_cli.sh, tests/interop/memcached_tools.sh and
 #     tests/interop/http_curl.sh (curl against the HTTP/JSON API; it starts and stops one more
-#     small node of its own for 413/507), then stops the server (SIGTERM, then SIGKILL; also on
-#     any exit);
-#  4. counts the real results (TRX + JUnit XML + redis-cli, memcached-tools and http-curl
-#     checks); a test project whose run crashed or left no TRX, a failed build, a server that did
+#     small node of its own for 413/507), metrics_prometheus.sh (promtool and a real Prometheus
+#     scrape), docker_image.sh (compose config, the image's command run here) and cli.sh (the
+#     purple tool packed, installed and driven); the auth and TLS suites start nodes of their own;
+#     then stops the server (SIGTERM, then SIGKILL; also on any exit);
+#  4. counts the real results (TRX + JUnit XML + every check script's summary line); a test project whose run crashed or left no TRX, a failed build, a server that did
 #     not come up, or a check script without its summary line counts as failed.
 # Exit status: 0 only when nothing failed.
 #
