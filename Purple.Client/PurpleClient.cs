@@ -36,21 +36,7 @@ public sealed class PurpleClient : IDisposable
         var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
         if (options?.ClientCertificate is { } certificate) handler.SslOptions.ClientCertificates = [certificate];
         if (options?.TrustedCertificateAuthorities is { Count: > 0 } authorities)
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
-            {
-                if (presented is null) return false;
-                if (errors == System.Net.Security.SslPolicyErrors.None) return true;
-                // Only chain errors may be forgiven, and only for the given CA: a wrong name stays an error.
-                if ((errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
-                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
-                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-                using var leaf = new System.Security.Cryptography.X509Certificates.X509Certificate2(presented);
-                return chain.Build(leaf);
-            };
-        }
+            handler.SslOptions.RemoteCertificateValidationCallback = PrivateCaValidation.ChainsTo(authorities);
         return handler;
     }
 

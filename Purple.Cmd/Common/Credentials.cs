@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Purple.Client;
 
@@ -57,21 +56,7 @@ internal sealed class Credentials
     public static SocketsHttpHandler Handler(X509Certificate2Collection? authorities)
     {
         var handler = new SocketsHttpHandler();
-        if (authorities is { Count: > 0 })
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
-            {
-                if (presented is null) return false;
-                if (errors == SslPolicyErrors.None) return true;
-                if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                using var leaf = new X509Certificate2(presented);
-                return chain.Build(leaf);
-            };
-        }
+        if (authorities is { Count: > 0 }) handler.SslOptions.RemoteCertificateValidationCallback = PrivateCaValidation.ChainsTo(authorities);
         return handler;
     }
 
