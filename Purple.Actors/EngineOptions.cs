@@ -22,4 +22,7 @@ public sealed class EngineOptions
     /// "Active defrag"). Off for a host that cannot afford a blocking pause of ~2.5 ms per MB of live heap.
     /// </summary>
     public bool ActiveDefrag { get; init; } = true;
+
+    /// <summary>Receives every applied write in apply order per key (durable storage); null in memory mode.</summary>
+    public Purple.Core.Execution.IWriteJournal? Journal { get; init; }
 }

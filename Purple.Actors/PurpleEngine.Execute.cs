@@ -64,10 +64,10 @@ public sealed partial class PurpleEngine
             case SPopCommand c:
                 return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.SPop(c, hash, now));
             case FlushDbCommand c:
-                Flush(c.Db);
+                Flush(c.Db, c, now);
                 return ExecResult.Ok();
-            case FlushAllCommand:
-                Flush(-1);
+            case FlushAllCommand c:
+                Flush(-1, c, now);
                 return ExecResult.Ok();
             case GetDelCommand c:
                 return OnKey(c, c.Key, now, static (shard, c, hash, now) => shard.GetDel(c, hash, now));
@@ -85,8 +85,14 @@ public sealed partial class PurpleEngine
     // One shape for every single-key write: route, lock the shard, apply. Static lambdas are cached
     // delegates, so this costs no allocation on the hot path.
     private ExecResult OnKey<TCommand>(TCommand command, byte[] key, long now, Func<Shard, TCommand, uint, long, ExecResult> apply)
+        where TCommand : WriteCommand
     {
         var (shard, hash) = Route(key);
-        lock (shard.Gate) return apply(shard, command, hash, now);
+        lock (shard.Gate)
+        {
+            var result = apply(shard, command, hash, now);
+            Journal?.Record(now, command);
+            return result;
+        }
     }
 }

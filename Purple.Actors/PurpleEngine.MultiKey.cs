@@ -45,7 +45,12 @@ public sealed partial class PurpleEngine
         if (keys.Length == 1)
         {
             var (shard, hash) = Route(keys[0]);
-            lock (shard.Gate) return shard.DeleteKey(db, keys[0], hash, now) ? 1 : 0;
+            lock (shard.Gate)
+            {
+                bool deleted = shard.DeleteKey(db, keys[0], hash, now);
+                Journal?.Record(now, new DeleteCommand(db, keys));
+                return deleted ? 1 : 0;
+            }
         }
         var routes = RouteAll(keys);
         var order = LockOrder(routes);
@@ -58,6 +63,7 @@ public sealed partial class PurpleEngine
                 var (shard, hash) = routes[i];
                 if (shard.DeleteKey(db, keys[i], hash, now)) deleted++;
             }
+            Journal?.Record(now, new DeleteCommand(db, keys));
             return deleted;
         }
         finally
@@ -87,6 +93,7 @@ public sealed partial class PurpleEngine
                 var (shard, hash) = routes[i];
                 shard.Set(new SetCommand(c.Db, c.Keys[i], c.Values[i]), hash, now);
             }
+            Journal?.Record(now, c);
             return ExecResult.Int(1);
         }
         finally
@@ -127,12 +134,14 @@ public sealed partial class PurpleEngine
         }
         finally
         {
+            // Every outcome is recorded (replay reaches the same one); still under both locks.
+            Journal?.Record(now, c);
             ExitAll(order);
         }
     }
 
     /// <param name="db">The database to empty, or -1 for all of them.</param>
-    private void Flush(int db)
+    private void Flush(int db, WriteCommand command, long now)
     {
         foreach (var shard in _shards) shard.Gate.Enter();
         try
@@ -142,6 +151,7 @@ public sealed partial class PurpleEngine
                 if (db >= 0) shard.Flush(db);
                 else for (int i = 0; i < Databases; i++) shard.Flush(i);
             }
+            Journal?.Record(now, command);
         }
         finally
         {

@@ -23,9 +23,13 @@ public sealed partial class PurpleEngine : IDataStore, IAsyncDisposable
     private EvictionSettings _settings;
     private long _cas;
 
+    /// <summary>Where applied writes are recorded (durable storage); null in memory mode, when nothing is recorded.</summary>
+    internal IWriteJournal? Journal { get; }
+
     public PurpleEngine(EngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Journal = options.Journal;
         if (options.Databases < 1) throw new ArgumentOutOfRangeException(nameof(options), "Databases must be at least 1.");
         if (options.Shards < 1 || options.Shards > 1024 || (options.Shards & (options.Shards - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(options), "Shards must be a power of two between 1 and 1024.");

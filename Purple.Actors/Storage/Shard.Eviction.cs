@@ -1,3 +1,4 @@
+using Purple.Core.Commands;
 using Purple.Actors.Eviction;
 
 namespace Purple.Actors.Storage;
@@ -74,7 +75,12 @@ internal sealed partial class Shard
                 return true;
             }
             if (policy == EvictionPolicy.Weak) Demote(space, entry);
-            else Remove(space, entry);
+            else
+            {
+                Remove(space, entry);
+                // A replay does not run eviction (it is not part of Apply), so the removal is recorded as a delete.
+                _engine.Journal?.Record(now, new DeleteCommand(candidate.Db, [entry.Key]));
+            }
             EvictedKeys++;
             return true;
         }
