@@ -76,6 +76,9 @@ class SecuredServer:
             if ready():
                 return
             time.sleep(0.1)
+        # The fixture never yields, so nothing else would stop it: a server left behind outlives the test run.
+        self.proc.kill()
+        self.proc.wait(timeout=15)
         raise RuntimeError(f"server not ready in 60 s; see {self.dir}/server.log")
 
     def log(self):
