@@ -40,18 +40,19 @@ public sealed class GrpcDispatcher
     public async Task HandleAsync(HttpContext context)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        string path = context.Request.Path.Value ?? "";
+        var method = _methods.Find(path);
         try
         {
-            await ServeAsync(context).ConfigureAwait(false);
+            await ServeAsync(context, method).ConfigureAwait(false);
         }
         finally
         {
-            string path = context.Request.Path.Value ?? "";
-            _metrics.Commands.Record(_metrics.Commands.SlotFor(_methods.TryFind(path, out _) ? path[1..] : "unknown"), start);
+            _metrics.Commands.Record(_metrics.Commands.SlotFor(method is null ? "unknown" : path[1..]), start);
         }
     }
 
-    private async Task ServeAsync(HttpContext context)
+    private async Task ServeAsync(HttpContext context, IGrpcMethod? method)
     {
         var request = context.Request;
         var response = context.Response;
@@ -67,7 +68,7 @@ public sealed class GrpcDispatcher
             return;
         }
         response.ContentType = "application/grpc";
-        if (!_methods.TryFind(request.Path.Value ?? "", out var method))
+        if (method is null)
         {
             Finish(context, GrpcStatusCode.Unimplemented, $"unknown method {request.Path.Value}", trailersOnly: true);
             return;
@@ -95,123 +96,96 @@ public sealed class GrpcDispatcher
                 Finish(context, GrpcStatusCode.InvalidArgument, "malformed grpc-timeout", trailersOnly: true);
                 return;
             }
-            // A timer cancels a read that waits past the deadline; the clock check below catches the rest
+            // A timer cancels a read that waits past the deadline; the clock checks in the calls catch the rest
             // (a timer of 0 may fire after the call has already run).
             expiresAt = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
             if (timeout <= TimeSpan.Zero) expiresAt = 0;
             else deadline.CancelAfter(timeout);
         }
-        if (method.StreamsPerMessage)
-        {
-            await ServeStreamAsync(context, method, deadline, expiresAt).ConfigureAwait(false);
-            return;
-        }
-        if (method is IGrpcServerStreamingMethod streaming)
-        {
-            await ServeServerStreamAsync(context, streaming, deadline).ConfigureAwait(false);
-            return;
-        }
-        IMessage reply;
+        await CallAsync(context, method, deadline, expiresAt).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one call of any shape and ends it with its status: in the trailers once a message has gone out,
+    /// otherwise trailers-only. A client that leaves ends the call without a status; a bug costs this call only.
+    /// </summary>
+    private async Task CallAsync(HttpContext context, IGrpcMethod method, CancellationTokenSource deadline, long expiresAt)
+    {
+        var response = context.Response;
         try
         {
-            var payload = await ReadSingleMessageAsync(request.BodyReader, deadline.Token).ConfigureAwait(false);
-            if (Environment.TickCount64 >= expiresAt) throw new OperationCanceledException(deadline.Token);
-            reply = method.Invoke(payload, deadline.Token);
+            bool replied = method switch
+            {
+                IGrpcServerStreamingMethod streaming => await ServerStreamAsync(context, streaming, deadline.Token).ConfigureAwait(false),
+                IGrpcUnaryMethod { StreamsPerMessage: true } perMessage => await PerMessageAsync(context, perMessage, expiresAt, deadline.Token).ConfigureAwait(false),
+                IGrpcUnaryMethod unary => await UnaryAsync(context, unary, expiresAt, deadline.Token).ConfigureAwait(false),
+                _ => throw new InvalidOperationException($"unknown method shape {method.GetType().Name}"),
+            };
+            Finish(context, GrpcStatusCode.Ok, null, trailersOnly: !replied);
         }
         catch (GrpcStatusException ex)
         {
             if (ex.Rejection is { } reason) _metrics.Rejected(reason);
-            Finish(context, ex.Code, ex.Message, trailersOnly: true);
-            return;
+            Finish(context, ex.Code, ex.Message, trailersOnly: !response.HasStarted);
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested
                                                  && (deadline.IsCancellationRequested || Environment.TickCount64 >= expiresAt))
         {
-            Finish(context, GrpcStatusCode.DeadlineExceeded, "deadline exceeded", trailersOnly: true);
-            return;
+            Finish(context, GrpcStatusCode.DeadlineExceeded, "deadline exceeded", trailersOnly: !response.HasStarted);
         }
         catch (OperationCanceledException)
         {
-            return;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _logger.LogError(ex, "gRPC call {Path} failed", request.Path.Value);
-            Finish(context, GrpcStatusCode.Internal, "internal error", trailersOnly: true);
-            return;
+            _logger.LogError(ex, "gRPC call {Path} failed", context.Request.Path.Value);
+            Finish(context, GrpcStatusCode.Internal, "internal error", trailersOnly: !response.HasStarted);
         }
-        int size = reply.CalculateSize();
-        GrpcFraming.Write(response.BodyWriter, size, span => reply.WriteTo(span));
-        Finish(context, GrpcStatusCode.Ok, null, trailersOnly: false);
+    }
+
+    /// <summary>One request message in, one response out (written, not flushed: the OK trailer follows it).</summary>
+    private async Task<bool> UnaryAsync(HttpContext context, IGrpcUnaryMethod method, long expiresAt, CancellationToken deadline)
+    {
+        var payload = await ReadSingleMessageAsync(context.Request.BodyReader, deadline).ConfigureAwait(false);
+        // A timer of 0 may fire after the call has run: the clock decides.
+        if (Environment.TickCount64 >= expiresAt) throw new OperationCanceledException(deadline);
+        Write(context.Response, method.Invoke(payload, deadline));
+        return true;
     }
 
     /// <summary>
     /// A bidirectional stream answered message by message: each response is flushed before the next request is
     /// read, so a client that waits for an answer before asking again (as reflection clients do) is served.
     /// </summary>
-    private async Task ServeStreamAsync(HttpContext context, IGrpcUnaryMethod method, CancellationTokenSource deadline, long expiresAt)
+    private async Task<bool> PerMessageAsync(HttpContext context, IGrpcUnaryMethod method, long expiresAt, CancellationToken deadline)
     {
-        var response = context.Response;
-        try
+        bool replied = false;
+        while (await ReadNextMessageAsync(context.Request.BodyReader, deadline).ConfigureAwait(false) is { } payload)
         {
-            while (await ReadNextMessageAsync(context.Request.BodyReader, deadline.Token).ConfigureAwait(false) is { } payload)
-            {
-                if (Environment.TickCount64 >= expiresAt) throw new OperationCanceledException(deadline.Token);
-                var reply = method.Invoke(payload, deadline.Token);
-                GrpcFraming.Write(response.BodyWriter, reply.CalculateSize(), span => reply.WriteTo(span));
-                await response.BodyWriter.FlushAsync(deadline.Token).ConfigureAwait(false);
-            }
-            Finish(context, GrpcStatusCode.Ok, null, trailersOnly: !response.HasStarted);
+            if (Environment.TickCount64 >= expiresAt) throw new OperationCanceledException(deadline);
+            Write(context.Response, method.Invoke(payload, deadline));
+            await context.Response.BodyWriter.FlushAsync(deadline).ConfigureAwait(false);
+            replied = true;
         }
-        catch (GrpcStatusException ex)
-        {
-            if (ex.Rejection is { } reason) _metrics.Rejected(reason);
-            Finish(context, ex.Code, ex.Message, trailersOnly: !response.HasStarted);
-        }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested
-                                                 && (deadline.IsCancellationRequested || Environment.TickCount64 >= expiresAt))
-        {
-            Finish(context, GrpcStatusCode.DeadlineExceeded, "deadline exceeded", trailersOnly: !response.HasStarted);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            _logger.LogError(ex, "gRPC stream {Path} failed", context.Request.Path.Value);
-            Finish(context, GrpcStatusCode.Internal, "internal error", trailersOnly: !response.HasStarted);
-        }
+        return replied;
     }
 
-    /// <summary>
-    /// A server stream: the one request message, then each response as the handler yields it, flushed at once;
-    /// OK when the handler ends. A client that leaves cancels the handler and ends the call without a status.
-    /// </summary>
-    private async Task ServeServerStreamAsync(HttpContext context, IGrpcServerStreamingMethod method, CancellationTokenSource deadline)
+    /// <summary>One request message, then each response as the handler yields it, flushed at once.</summary>
+    private async Task<bool> ServerStreamAsync(HttpContext context, IGrpcServerStreamingMethod method, CancellationToken deadline)
     {
-        var response = context.Response;
-        try
+        var request = await ReadSingleMessageAsync(context.Request.BodyReader, deadline).ConfigureAwait(false);
+        bool replied = false;
+        await foreach (var reply in method.Stream(request, deadline).ConfigureAwait(false))
         {
-            var request = await ReadSingleMessageAsync(context.Request.BodyReader, deadline.Token).ConfigureAwait(false);
-            await foreach (var reply in method.Stream(request, deadline.Token).ConfigureAwait(false))
-            {
-                GrpcFraming.Write(response.BodyWriter, reply.CalculateSize(), span => reply.WriteTo(span));
-                await response.BodyWriter.FlushAsync(deadline.Token).ConfigureAwait(false);
-            }
-            Finish(context, GrpcStatusCode.Ok, null, trailersOnly: !response.HasStarted);
+            Write(context.Response, reply);
+            await context.Response.BodyWriter.FlushAsync(deadline).ConfigureAwait(false);
+            replied = true;
         }
-        catch (GrpcStatusException ex)
-        {
-            Finish(context, ex.Code, ex.Message, trailersOnly: !response.HasStarted);
-        }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested && deadline.IsCancellationRequested)
-        {
-            Finish(context, GrpcStatusCode.DeadlineExceeded, "deadline exceeded", trailersOnly: !response.HasStarted);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        return replied;
     }
+
+    private static void Write(HttpResponse response, IMessage reply) =>
+        GrpcFraming.Write(response.BodyWriter, reply.CalculateSize(), span => reply.WriteTo(span));
 
     /// <summary>The next message of a stream (copied out of the request's buffers), or null at its clean end.</summary>
     private async Task<ReadOnlySequence<byte>?> ReadNextMessageAsync(PipeReader body, CancellationToken cancellation)

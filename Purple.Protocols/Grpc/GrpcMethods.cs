@@ -3,12 +3,15 @@ using Google.Protobuf;
 
 namespace Purple.Protocols.Grpc;
 
+/// <summary>A method the gRPC listener serves; its shape is the interface it implements.</summary>
+public interface IGrpcMethod;
+
 /// <summary>
-/// A method: parses a request message, runs, returns its response (or throws <see cref="GrpcStatusException"/>).
-/// A unary method takes exactly one request message; a per-message streaming method answers each message of a
+/// Parses a request message, runs, returns its response (or throws <see cref="GrpcStatusException"/>). A unary
+/// method takes exactly one request message; a per-message streaming method answers each message of a
 /// bidirectional stream with one response, in order (what server reflection needs).
 /// </summary>
-public interface IGrpcUnaryMethod
+public interface IGrpcUnaryMethod : IGrpcMethod
 {
     bool StreamsPerMessage { get; }
 
@@ -48,12 +51,12 @@ internal sealed class GrpcUnaryMethod<TRequest, TResponse> : IGrpcUnaryMethod
 }
 
 /// <summary>A method that answers one request with a stream of responses.</summary>
-public interface IGrpcServerStreamingMethod
+public interface IGrpcServerStreamingMethod : IGrpcMethod
 {
     IAsyncEnumerable<IMessage> Stream(ReadOnlySequence<byte> request, CancellationToken cancellation);
 }
 
-internal sealed class GrpcServerStreamingMethod<TRequest, TResponse> : IGrpcUnaryMethod, IGrpcServerStreamingMethod
+internal sealed class GrpcServerStreamingMethod<TRequest, TResponse> : IGrpcServerStreamingMethod
     where TRequest : IMessage<TRequest>
     where TResponse : IMessage<TResponse>
 {
@@ -65,11 +68,6 @@ internal sealed class GrpcServerStreamingMethod<TRequest, TResponse> : IGrpcUnar
         _parser = parser;
         _handler = handler;
     }
-
-    public bool StreamsPerMessage => false;
-
-    public IMessage Invoke(ReadOnlySequence<byte> request, CancellationToken deadline) =>
-        throw new InvalidOperationException("a server-streaming method is served by Stream");
 
     public async IAsyncEnumerable<IMessage> Stream(ReadOnlySequence<byte> request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
     {
@@ -89,7 +87,7 @@ internal sealed class GrpcServerStreamingMethod<TRequest, TResponse> : IGrpcUnar
 /// <summary>Every method the gRPC listener serves, by path ("/package.Service/Method").</summary>
 public sealed class GrpcMethodTable
 {
-    private readonly Dictionary<string, IGrpcUnaryMethod> _methods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IGrpcMethod> _methods = new(StringComparer.Ordinal);
 
     public GrpcMethodTable Add<TRequest, TResponse>(string service, string method, MessageParser<TRequest> parser, Func<TRequest, TResponse> handler)
         where TRequest : IMessage<TRequest>
@@ -121,7 +119,8 @@ public sealed class GrpcMethodTable
     /// <summary>The services with at least one method, by full name ("package.Service").</summary>
     public IEnumerable<string> Services => _methods.Keys.Select(p => p[1..p.LastIndexOf('/')]).Distinct(StringComparer.Ordinal);
 
-    public bool TryFind(string path, out IGrpcUnaryMethod method) => _methods.TryGetValue(path, out method!);
+    /// <summary>The method at a path ("/package.Service/Method"), or null.</summary>
+    public IGrpcMethod? Find(string path) => _methods.GetValueOrDefault(path);
 
     public IEnumerable<string> Paths => _methods.Keys;
 }
