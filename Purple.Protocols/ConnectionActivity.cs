@@ -1,3 +1,5 @@
+using System.IO.Pipelines;
+
 namespace Purple.Protocols;
 
 /// <summary>
@@ -21,4 +23,19 @@ public sealed class ConnectionActivity
     public void FlushBegins() => Volatile.Write(ref _flushStarted, Environment.TickCount64);
 
     public void FlushEnded() => Volatile.Write(ref _flushStarted, 0);
+
+    /// <summary>
+    /// Replies written but not yet flushed that end a read batch early: the rest of the batch runs after the flush,
+    /// which waits for the client, so a connection's pending output stays bounded by this plus one reply.
+    /// </summary>
+    public const long OutputChunkBytes = 256 * 1024;
+
+    /// <summary>Flushes, marking the wait so a client that stopped reading can be disconnected; false when the peer is gone.</summary>
+    public static async ValueTask<bool> FlushAsync(PipeWriter output, ConnectionActivity? activity)
+    {
+        activity?.FlushBegins();
+        FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
+        activity?.FlushEnded();
+        return !flushed.IsCompleted;
+    }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
@@ -9,8 +8,8 @@ using Purple.Protocols.Metrics;
 namespace Purple.Node.Hosting;
 
 /// <summary>
-/// The open connections of the TCP protocols (RESP, memcached) and their limits: at most --maxclients per
-/// listener (the one over is told so in its protocol and closed, as Redis and memcached do), idle clients
+/// Every listener's connection limit and count (--maxclients per listener; RESP's and memcached's one over is
+/// told so in its protocol and closed, as Redis and memcached do), and for the TCP protocols: idle clients
 /// closed after --idle-timeout, and clients that stop reading their replies disconnected after
 /// --output-stall-timeout, so no connection holds the server's memory or a thread hostage. One sweeper checks
 /// every connection each second. On shutdown every connection is closed at once: Kestrel waits for a
@@ -35,23 +34,33 @@ internal sealed class ConnectionTracker : IDisposable
 
     public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
-    /// <summary>Tracks the listener's connections; register after TLS, so the refusal is written in clear text inside it.</summary>
-    public void Track(ListenOptions listener, ProtocolMetrics metrics, int maxClients, byte[] refusal)
-    {
-        var open = new StrongBox<int>();
+    /// <summary>
+    /// Admits at most <paramref name="maxClients"/> connections on a listener and counts them in its metrics.
+    /// With a <paramref name="refusal"/> (RESP, memcached) the one over the limit is told so in its protocol, and
+    /// admitted connections are watched for idleness and stalled output; without one (HTTP, gRPC, whose
+    /// connections Kestrel times out itself) it is closed before any request. Register after TLS, so the refusal
+    /// is written inside it.
+    /// </summary>
+    public void Track(ListenOptions listener, ProtocolMetrics metrics, int maxClients, byte[]? refusal = null) =>
         listener.Use(next => async connection =>
         {
-            if (Interlocked.Increment(ref open.Value) > maxClients)
+            if (!metrics.TryOpen(maxClients))
             {
-                Interlocked.Decrement(ref open.Value);
-                metrics.Rejected(RejectReason.MaxConnections);
+                if (refusal is null)
+                {
+                    connection.Abort(new ConnectionAbortedException("max number of clients reached"));
+                    return;
+                }
                 await connection.Transport.Output.WriteAsync(refusal).ConfigureAwait(false);
                 await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
                 return;
             }
-            var activity = new ConnectionActivity();
-            connection.Features.Set(activity);
-            _open[connection.ConnectionId] = new Tracked(connection, activity, metrics);
+            if (refusal is not null)
+            {
+                var activity = new ConnectionActivity();
+                connection.Features.Set(activity);
+                _open[connection.ConnectionId] = new Tracked(connection, activity, metrics);
+            }
             try
             {
                 await next(connection).ConfigureAwait(false);
@@ -59,36 +68,9 @@ internal sealed class ConnectionTracker : IDisposable
             finally
             {
                 _open.TryRemove(connection.ConnectionId, out _);
-                Interlocked.Decrement(ref open.Value);
-            }
-        });
-    }
-
-    /// <summary>At most <paramref name="maxClients"/> connections on an HTTP or gRPC listener; one more is closed before any request.</summary>
-    public static void Limit(ListenOptions listener, ProtocolMetrics metrics, int maxClients)
-    {
-        var open = new StrongBox<int>();
-        listener.Use(next => async connection =>
-        {
-            if (Interlocked.Increment(ref open.Value) > maxClients)
-            {
-                Interlocked.Decrement(ref open.Value);
-                metrics.Rejected(RejectReason.MaxConnections);
-                connection.Abort(new ConnectionAbortedException("max number of clients reached"));
-                return;
-            }
-            metrics.ConnectionOpened();
-            try
-            {
-                await next(connection).ConfigureAwait(false);
-            }
-            finally
-            {
                 metrics.ConnectionClosed();
-                Interlocked.Decrement(ref open.Value);
             }
         });
-    }
 
     private void Sweep()
     {

@@ -38,7 +38,7 @@ public sealed class PurpleHost : IAsyncDisposable
     private readonly MemcachedServerContext _memcachedContext;
     private readonly PurpleInstruments _instruments;
     private readonly PrometheusExporter _exporter;
-    private readonly ConnectionTracker _tcpConnections;
+    private readonly ConnectionTracker _connections;
     private readonly TlsCertificates? _tls;
     private readonly KestrelRefusals _kestrelRefusals;
     private volatile bool _ready;
@@ -72,7 +72,7 @@ public sealed class PurpleHost : IAsyncDisposable
         });
         var info = new NodeServerInfo(TimeProvider.System, settings.ConfigFile);
         var metrics = Metrics = new NodeMetrics();
-        _tcpConnections = new ConnectionTracker(settings.IdleTimeout, settings.OutputStallTimeout);
+        _connections = new ConnectionTracker(settings.IdleTimeout, settings.OutputStallTimeout);
         if (settings.Tls is { } tls) _tls = new TlsCertificates(tls);
         _instruments = new PurpleInstruments(Engine, metrics, NodeServerInfo.ProductVersion, TimeProvider.System);
         _exporter = new PrometheusExporter(metrics, _instruments);
@@ -112,7 +112,7 @@ public sealed class PurpleHost : IAsyncDisposable
                 {
                     _resp = l;
                     if (settings.Tls is { Resp: true }) l.UseHttps(_tls!.Options());
-                    _tcpConnections.Track(l, metrics.Resp, settings.MaxClients, "-ERR max number of clients reached\r\n"u8.ToArray());
+                    _connections.Track(l, metrics.Resp, settings.MaxClients, "-ERR max number of clients reached\r\n"u8.ToArray());
                     l.UseConnectionHandler<RespConnectionHandler>();
                 });
             }
@@ -122,7 +122,7 @@ public sealed class PurpleHost : IAsyncDisposable
                 {
                     _memcached = l;
                     if (settings.Tls is { Memcached: true }) l.UseHttps(_tls!.Options());
-                    _tcpConnections.Track(l, metrics.Memcached, settings.MaxClients, "ERROR Too many open connections\r\n"u8.ToArray());
+                    _connections.Track(l, metrics.Memcached, settings.MaxClients, "ERROR Too many open connections\r\n"u8.ToArray());
                     l.UseConnectionHandler<MemcachedConnectionHandler>();
                 });
             }
@@ -133,7 +133,7 @@ public sealed class PurpleHost : IAsyncDisposable
                     _grpc = l;
                     // h2c with prior knowledge, as gRPC clients speak it without TLS.
                     l.Protocols = HttpProtocols.Http2;
-                    ConnectionTracker.Limit(l, metrics.Grpc, settings.MaxClients);
+                    _connections.Track(l, metrics.Grpc, settings.MaxClients);
                     // gRPC over TLS is h2 negotiated by ALPN.
                     if (settings.Tls is { Grpc: true }) l.UseHttps(_tls!.Options(SslApplicationProtocol.Http2));
                 });
@@ -144,7 +144,7 @@ public sealed class PurpleHost : IAsyncDisposable
                 {
                     _http = l;
                     l.Protocols = HttpProtocols.Http1;
-                    ConnectionTracker.Limit(l, metrics.Http, settings.MaxClients);
+                    _connections.Track(l, metrics.Http, settings.MaxClients);
                     if (settings.Tls is { Http: true }) l.UseHttps(_tls!.Options(SslApplicationProtocol.Http11));
                 });
             }
@@ -183,14 +183,14 @@ public sealed class PurpleHost : IAsyncDisposable
         {
             _ready = false;
             health.Stopping();
-            _tcpConnections.AbortAll();
+            _connections.AbortAll();
         });
         Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Node");
         _instruments.ListenersFrom(() => Listeners(settings));
         _kestrelRefusals = new KestrelRefusals(_app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), port =>
             port == RespEndPoint?.Port ? metrics.Resp : port == MemcachedEndPoint?.Port ? metrics.Memcached
             : port == HttpEndPoint?.Port ? metrics.Http : port == GrpcEndPoint?.Port ? metrics.Grpc : null);
-        _tcpConnections.Logger = Logger;
+        _connections.Logger = Logger;
         if (_tls is not null)
         {
             _tls.Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Tls");
@@ -244,7 +244,7 @@ public sealed class PurpleHost : IAsyncDisposable
         _kestrelRefusals.Dispose();
         _instruments.Dispose();
         _tls?.Dispose();
-        _tcpConnections.Dispose();
+        _connections.Dispose();
         _memcachedContext.Dispose();
         await Engine.DisposeAsync().ConfigureAwait(false);
     }

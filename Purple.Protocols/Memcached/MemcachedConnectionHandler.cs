@@ -22,9 +22,6 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
         _logger = logger;
     }
 
-    /// <summary>Replies pending that end a batch early, so output is sent as it is made (see RespConnectionHandler's).</summary>
-    internal const long OutputChunkBytes = 256 * 1024;
-
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
@@ -47,13 +44,7 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
                 // With output to send first, examine only what ran, so the next read returns the rest at once.
                 if (outputFull) input.AdvanceTo(consumed);
                 else input.AdvanceTo(consumed, buffer.End);
-                if (output.UnflushedBytes > 0)
-                {
-                    activity?.FlushBegins();
-                    FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
-                    activity?.FlushEnded();
-                    if (flushed.IsCompleted) break;
-                }
+                if (output.UnflushedBytes > 0 && !await ConnectionActivity.FlushAsync(output, activity).ConfigureAwait(false)) break;
                 if (read.IsCompleted || read.IsCanceled) break;
             }
         }
@@ -102,7 +93,7 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
                 return buffer.End;
             }
             session.Execute(request);
-            if (output.UnflushedBytes >= OutputChunkBytes)
+            if (output.UnflushedBytes >= ConnectionActivity.OutputChunkBytes)
             {
                 outputFull = true;
                 break;

@@ -117,14 +117,9 @@ public sealed class MemcachedServerContext : IDisposable
     {
         Interlocked.Increment(ref _currentConnections);
         Interlocked.Increment(ref _totalConnections);
-        Metrics.ConnectionOpened();
     }
 
-    internal void Disconnected()
-    {
-        Interlocked.Decrement(ref _currentConnections);
-        Metrics.ConnectionClosed();
-    }
+    internal void Disconnected() => Interlocked.Decrement(ref _currentConnections);
 
     /// <summary>Commands, latency, connections and refusals of this listener (the node's, for /metrics).</summary>
     public ProtocolMetrics Metrics { get; init; } = NewMetrics();

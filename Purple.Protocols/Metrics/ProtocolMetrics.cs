@@ -41,10 +41,17 @@ public sealed class ProtocolMetrics
 
     public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
 
-    public void ConnectionOpened()
+    /// <summary>Admits a connection unless <paramref name="max"/> are already open (counted as a refusal then).</summary>
+    public bool TryOpen(int max)
     {
-        Interlocked.Increment(ref _connectionsOpen);
+        if (Interlocked.Increment(ref _connectionsOpen) > max)
+        {
+            Interlocked.Decrement(ref _connectionsOpen);
+            Rejected(RejectReason.MaxConnections);
+            return false;
+        }
         Interlocked.Increment(ref _connectionsTotal);
+        return true;
     }
 
     public void ConnectionClosed() => Interlocked.Decrement(ref _connectionsOpen);

@@ -27,13 +27,6 @@ public sealed class RespConnectionHandler : ConnectionHandler
     /// </summary>
     private const long SpillThreshold = TransportReadBufferBytes / 4;
 
-    /// <summary>
-    /// Replies written but not yet flushed that end a batch early: the rest of the batch runs after the flush,
-    /// so a pipeline of large replies is sent as it is made (the flush waits for the client) and a connection's
-    /// output stays bounded by this plus one reply, whatever the client sends.
-    /// </summary>
-    internal const long OutputChunkBytes = 256 * 1024;
-
     private readonly RespServerContext _server;
     private readonly ILogger<RespConnectionHandler> _logger;
 
@@ -52,7 +45,6 @@ public sealed class RespConnectionHandler : ConnectionHandler
         var writer = new RespWriter(output);
         var spill = new RespSpillBuffer();
         var activity = connection.Features.Get<ConnectionActivity>();
-        _server.Metrics.ConnectionOpened();
         try
         {
             while (!session.Closing)
@@ -95,10 +87,10 @@ public sealed class RespConnectionHandler : ConnectionHandler
                         ReadOnlySequence<byte> pending = spill.Pending;
                         // Slice().Length, not GetOffset: on an array-backed sequence GetOffset is the array index.
                         spill.Consume(pending.Slice(0, ProcessBatch(session, pending, args, writer, output, out outputFull)).Length);
-                        if (outputFull && !await FlushAsync(output, activity).ConfigureAwait(false)) return;
+                        if (outputFull && !await ConnectionActivity.FlushAsync(output, activity).ConfigureAwait(false)) return;
                     } while (outputFull);
                 }
-                if (output.UnflushedBytes > 0 && !await FlushAsync(output, activity).ConfigureAwait(false)) break;
+                if (output.UnflushedBytes > 0 && !await ConnectionActivity.FlushAsync(output, activity).ConfigureAwait(false)) break;
                 if (read.IsCompleted || read.IsCanceled) break;
             }
         }
@@ -119,21 +111,11 @@ public sealed class RespConnectionHandler : ConnectionHandler
         }
         finally
         {
-            _server.Metrics.ConnectionClosed();
             spill.Release();
             session.Close();
             await input.CompleteAsync().ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Flushes, marking the wait so the node can disconnect a client that stopped reading; false when the peer is gone.</summary>
-    private static async ValueTask<bool> FlushAsync(PipeWriter output, ConnectionActivity? activity)
-    {
-        activity?.FlushBegins();
-        FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
-        activity?.FlushEnded();
-        return !flushed.IsCompleted;
     }
 
     private bool Spill(RespSpillBuffer spill, ReadOnlySequence<byte> bytes, RespSession session)
@@ -168,7 +150,7 @@ public sealed class RespConnectionHandler : ConnectionHandler
             consumed = next;
             if (args.Count == 0) continue;
             session.Execute(args, writer);
-            if (output.UnflushedBytes >= OutputChunkBytes)
+            if (output.UnflushedBytes >= ConnectionActivity.OutputChunkBytes)
             {
                 outputFull = true;
                 break;
