@@ -55,9 +55,16 @@ public sealed class PurpleV1Service
     /// </summary>
     internal static byte[] Value(ByteString value, long max) => value.Length <= max
         ? value.ToByteArray()
-        : throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"the value is over {max} bytes") { Rejection = Metrics.RejectReason.TooLarge };
+        : throw TooLarge(max);
 
-    internal static byte[] Value(string text, long max) => Value(ByteString.CopyFromUtf8(text), max);
+    internal static byte[] Value(string text, long max)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        return bytes.Length <= max ? bytes : throw TooLarge(max);
+    }
+
+    private static GrpcStatusException TooLarge(long max) =>
+        new(GrpcStatusCode.ResourceExhausted, $"the value is over {max} bytes") { Rejection = Metrics.RejectReason.TooLarge };
 
     private byte[] Value(ByteString value) => Value(value, _api.MaxValueBytes);
 
