@@ -19,7 +19,7 @@ public static class HttpBearerAuth
         {
             var path = context.Request.Path;
             if (path.Equals("/healthz", StringComparison.Ordinal) || path.Equals("/readyz", StringComparison.Ordinal)
-                || guard.VerifyBearer(context.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null))
+                || guard.VerifyBearer(context.Request.Headers.Authorization.ToString()))
             {
                 await next(context).ConfigureAwait(false);
                 return;
