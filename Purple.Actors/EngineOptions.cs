@@ -25,4 +25,10 @@ public sealed class EngineOptions
 
     /// <summary>Receives every applied write in apply order per key (durable storage); null in memory mode.</summary>
     public Purple.Core.Execution.IWriteJournal? Journal { get; init; }
+
+    /// <summary>
+    /// Where CAS numbering starts. Durable storage starts it from the clock (docs/storage.md) so that a CAS handed out
+    /// after a restart never equals one a client kept from before it, since recovered items get new CAS values.
+    /// </summary>
+    public ulong InitialCas { get; init; }
 }

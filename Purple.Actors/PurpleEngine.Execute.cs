@@ -91,7 +91,7 @@ public sealed partial class PurpleEngine
         lock (shard.Gate)
         {
             var result = apply(shard, command, hash, now);
-            Journal?.Record(now, command);
+            if (Journal is { } journal && JournalForm(shard, command, key, hash, result, now) is { } record) journal.Record(now, record);
             return result;
         }
     }

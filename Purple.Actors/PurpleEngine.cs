@@ -30,6 +30,7 @@ public sealed partial class PurpleEngine : IDataStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         Journal = options.Journal;
+        _cas = (long)options.InitialCas;
         if (options.Databases < 1) throw new ArgumentOutOfRangeException(nameof(options), "Databases must be at least 1.");
         if (options.Shards < 1 || options.Shards > 1024 || (options.Shards & (options.Shards - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(options), "Shards must be a power of two between 1 and 1024.");

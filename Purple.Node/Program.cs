@@ -48,10 +48,25 @@ public static class Program
             // Read by the socket engine when the first socket is created, which has not happened yet.
             Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
         }
-        await using var host = PurpleHost.Create(settings);
+        PurpleHost created;
+        try
+        {
+            created = PurpleHost.Create(settings);
+        }
+        catch (Purple.Storage.RecoveryException ex)
+        {
+            await Console.Error.WriteLineAsync($"purple: cannot start: {ex.Message}").ConfigureAwait(false);
+            return ExitStartupFailure;
+        }
+        await using var host = created;
         try
         {
             await host.StartAsync().ConfigureAwait(false);
+        }
+        catch (Purple.Storage.RecoveryException ex)
+        {
+            await Console.Error.WriteLineAsync($"purple: cannot start: {ex.Message}").ConfigureAwait(false);
+            return ExitStartupFailure;
         }
         catch (IOException ex)
         {
@@ -81,7 +96,15 @@ public static class Program
     private static void LogStartup(PurpleHost host)
     {
         var s = host.Settings;
-        host.Logger.LogInformation("Purple {Version} started (pid {Pid}, storage memory)", NodeServerInfo.ProductVersion, Environment.ProcessId);
+        if (host.Settings.Storage is { } storage)
+        {
+            host.Logger.LogInformation("Purple {Version} started (pid {Pid}, storage sqlite in {DataDir}, fsync {Fsync})",
+                NodeServerInfo.ProductVersion, Environment.ProcessId, storage.DataDir, storage.Fsync switch { Purple.Storage.FsyncMode.Always => "always", Purple.Storage.FsyncMode.EverySecond => "everysec", _ => "no" });
+        }
+        else
+        {
+            host.Logger.LogInformation("Purple {Version} started (pid {Pid}, storage memory)", NodeServerInfo.ProductVersion, Environment.ProcessId);
+        }
         host.Logger.LogInformation("Capacity {Capacity} ({CapacitySource}); eviction {Eviction}, scope {Scope}; {Databases} databases, {Shards} shards",
             ByteSize.Format(s.CapacityBytes), s.CapacitySource, s.Eviction.ToString().ToLowerInvariant(), s.Scope.ToString().ToLowerInvariant(), s.Databases, s.Shards);
         if (s.Auth.Required) host.Logger.LogInformation("Password required on every protocol (RESP AUTH, memcached login, HTTP and gRPC Bearer)");

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Purple.Core.Execution;
 
 namespace Purple.Protocols;
 
@@ -30,9 +31,17 @@ public sealed class ConnectionActivity
     /// </summary>
     public const long OutputChunkBytes = 256 * 1024;
 
-    /// <summary>Flushes, marking the wait so a client that stopped reading can be disconnected; false when the peer is gone.</summary>
-    public static async ValueTask<bool> FlushAsync(PipeWriter output, ConnectionActivity? activity)
+    /// <summary>
+    /// Flushes, marking the wait so a client that stopped reading can be disconnected; false when the peer is gone.
+    /// With durable storage the replies first wait on <paramref name="durability"/> (docs/storage.md): under
+    /// --fsync always no reply leaves before the writes it reports are on disk. Throws
+    /// <see cref="Purple.Core.Execution.StorageUnavailableException"/> when the journal cannot write: the caller closes
+    /// the connection without sending, so nothing unsafe is acknowledged.
+    /// </summary>
+    public static async ValueTask<bool> FlushAsync(PipeWriter output, ConnectionActivity? activity,
+        Purple.Core.Execution.IDurabilityBarrier? durability = null)
     {
+        if (durability is not null) await durability.WhenSafeAsync().ConfigureAwait(false);
         activity?.FlushBegins();
         FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
         activity?.FlushEnded();

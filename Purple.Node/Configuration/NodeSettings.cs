@@ -41,9 +41,15 @@ public sealed record NodeSettings(
     /// <summary>TLS material and which listeners use it; null when no certificate is configured.</summary>
     public TlsSettings? Tls { get; init; }
 
+    /// <summary>Durable storage (--storage sqlite); null for memory.</summary>
+    public StorageSettings? Storage { get; init; }
+
     /// <summary>DESIGN §3: 5 s unless configured.</summary>
     public TimeSpan CacheDefaultTtl { get; init; } = CacheDefaultTtl == default ? TimeSpan.FromSeconds(5) : CacheDefaultTtl;
 }
 
 /// <summary>--tls-cert/--tls-key (PEM), the optional client CA (--tls-ca), and the per-listener switches.</summary>
 public sealed record TlsSettings(string CertPath, string KeyPath, string? CaPath, bool Resp, bool Memcached, bool Http, bool Grpc);
+
+/// <summary>--storage sqlite: where (--data-dir), how often the journal is forced to disk (--fsync), and when snapshots are taken.</summary>
+public sealed record StorageSettings(string DataDir, Purple.Storage.FsyncMode Fsync, long SnapshotMinJournalBytes);

@@ -96,10 +96,7 @@ public static class OptionsValidator
         {
             errors.Add($"--cache-default-ttl '{o.CacheDefaultTtl}' must be a positive duration such as 5s, 500ms, 2m or 1h.");
         }
-        if (!o.Storage.Equals("memory", StringComparison.OrdinalIgnoreCase))
-        {
-            errors.Add($"--storage '{o.Storage}' is not available in this version; only 'memory' is (sqlite, postgres and redis are planned).");
-        }
+        var storage = StorageSettings(o, errors);
         bool json = o.LogFormat.Equals("json", StringComparison.OrdinalIgnoreCase);
         if (!json && !o.LogFormat.Equals("text", StringComparison.OrdinalIgnoreCase))
         {
@@ -125,7 +122,39 @@ public static class OptionsValidator
             MaxClients = o.MaxClients,
             IdleTimeout = idleTimeout,
             OutputStallTimeout = stallTimeout,
+            Storage = storage,
         };
+    }
+
+    private static StorageSettings? StorageSettings(PurpleOptions o, List<string> errors)
+    {
+        string mode = o.Storage.ToLowerInvariant();
+        if (mode == "memory") return null;
+        if (mode is "postgres" or "redis")
+        {
+            errors.Add($"--storage {mode} is not available in this version yet; use memory or sqlite (docs/storage.md).");
+            return null;
+        }
+        if (mode is not ("sqlite" or "disk"))
+        {
+            errors.Add($"--storage '{o.Storage}' must be memory, sqlite (alias disk), postgres or redis.");
+            return null;
+        }
+        var fsync = o.Fsync.ToLowerInvariant() switch
+        {
+            "always" => Purple.Storage.FsyncMode.Always,
+            "everysec" => Purple.Storage.FsyncMode.EverySecond,
+            "no" => Purple.Storage.FsyncMode.No,
+            _ => (Purple.Storage.FsyncMode?)null,
+        };
+        if (fsync is null) errors.Add($"--fsync '{o.Fsync}' must be always, everysec or no.");
+        if (string.IsNullOrWhiteSpace(o.DataDir)) errors.Add("--data-dir must name a directory.");
+        if (!ByteSize.TryParse(o.SnapshotMinJournal, out long minJournal) || minJournal < 1024)
+        {
+            errors.Add($"--snapshot-min-journal '{o.SnapshotMinJournal}' must be a size of at least 1KB, such as 64MB.");
+        }
+        if (fsync is null || string.IsNullOrWhiteSpace(o.DataDir)) return null;
+        return new StorageSettings(Path.GetFullPath(o.DataDir), fsync.Value, minJournal);
     }
 
     /// <summary>A duration where "0" means never.</summary>

@@ -79,8 +79,17 @@ public sealed class PurpleOptions
     /// <summary>TTL of an HTTP/gRPC cache entry written without one (DESIGN §3), e.g. "5s", "500ms", "2m".</summary>
     public string CacheDefaultTtl { get; set; } = "5s";
 
-    /// <summary>Storage mode. Only "memory" exists yet; sqlite, postgres and redis arrive with durable storage.</summary>
+    /// <summary>Storage mode: "memory" (nothing kept across restarts) or "sqlite" (alias "disk"): journal and snapshots under <see cref="DataDir"/> (docs/storage.md).</summary>
     public string Storage { get; set; } = "memory";
+
+    /// <summary>Where durable storage keeps its files (created if missing).</summary>
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>"always", "everysec" or "no": when the journal is forced to disk (Redis's appendfsync).</summary>
+    public string Fsync { get; set; } = "everysec";
+
+    /// <summary>A snapshot is taken once the journal has grown this much since the last one (or by the last snapshot's size, if larger).</summary>
+    public string SnapshotMinJournal { get; set; } = "64MB";
 
     /// <summary>
     /// "yes" runs protocol code on the socket's I/O thread instead of handing each read to the thread

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Purple.Actors;
+using Purple.Core.Execution;
 using Purple.Node.Configuration;
 using Purple.Protocols.Grpc;
 using Purple.Protocols.Http;
@@ -42,6 +43,31 @@ public sealed class PurpleHost : IAsyncDisposable
     private readonly TlsCertificates? _tls;
     private readonly KestrelRefusals _kestrelRefusals;
     private volatile bool _ready;
+    private readonly NodeStorage? _storage;
+
+    /// <summary>Durable storage when --storage sqlite; null in memory mode.</summary>
+    public NodeStorage? Storage => _storage;
+
+    private Purple.Core.Execution.IDurabilityBarrier? Durability => _storage?.Storage.Journal;
+
+    // Recovery logs before the host's own logging exists; it uses the same format.
+    private ILoggerFactory? _storageLogging;
+
+    private ILogger StorageLogger(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
+    {
+        var factory = _storageLogging = LoggerFactory.Create(b =>
+        {
+            if (configureLogging is not null) configureLogging(b);
+            else if (settings.JsonLogs) b.AddJsonConsole(o => o.UseUtcTimestamp = true);
+            else b.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
+        });
+        return factory.CreateLogger("Purple.Storage");
+    }
 
     private PurpleHost(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
     {
@@ -61,8 +87,16 @@ public sealed class PurpleHost : IAsyncDisposable
         // A failed start is reported once, by Program, with what to change; not as a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 
+        // Recovery needs the journal before the engine exists (the engine records into it) and the engine before it
+        // runs (it replays into it); it runs in StartAsync, before any listener opens.
+        if (settings.Storage is { } storageSettings)
+        {
+            _storage = NodeStorage.Open(storageSettings, StorageLogger(settings, configureLogging));
+        }
         Engine = new PurpleEngine(new EngineOptions
         {
+            Journal = _storage?.Storage.Journal,
+            InitialCas = _storage is null ? 0 : NodeStorage.InitialCas(TimeProvider.System),
             Databases = settings.Databases,
             CapacityBytes = settings.CapacityBytes,
             Eviction = settings.Eviction,
@@ -77,12 +111,19 @@ public sealed class PurpleHost : IAsyncDisposable
         _instruments = new PurpleInstruments(Engine, metrics, NodeServerInfo.ProductVersion, TimeProvider.System);
         _exporter = new PrometheusExporter(metrics, _instruments);
         var resp = new RespServerContext(Engine, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
-            new RespLimits { MaxBulkLength = settings.ProtoMaxBulkLen }) { Metrics = metrics.Resp, Auth = settings.Auth };
+            new RespLimits { MaxBulkLength = settings.ProtoMaxBulkLen })
+        {
+            Metrics = metrics.Resp, Auth = settings.Auth, Durability = Durability,
+            Persistence = (IPersistence?)_storage ?? new MemoryOnlyPersistence(info.StartedAt),
+        };
         builder.Services.AddSingleton(resp);
         var memcached = _memcachedContext = new MemcachedServerContext(Engine, TimeProvider.System,
-            new MemcachedLimits { MaxItemSize = settings.MemcachedMaxItemSize }, NodeServerInfo.ProductVersion) { Metrics = metrics.Memcached, Auth = settings.Auth };
+            new MemcachedLimits { MaxItemSize = settings.MemcachedMaxItemSize }, NodeServerInfo.ProductVersion)
+        {
+            Metrics = metrics.Memcached, Auth = settings.Auth, Durability = Durability,
+        };
         builder.Services.AddSingleton(memcached);
-        var httpApi = new HttpApiContext(Engine, TimeProvider.System, settings.CacheDefaultTtl, settings.ProtoMaxBulkLen);
+        var httpApi = new HttpApiContext(Engine, TimeProvider.System, settings.CacheDefaultTtl, settings.ProtoMaxBulkLen) { Durability = Durability };
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Purple";
@@ -158,7 +199,7 @@ public sealed class PurpleHost : IAsyncDisposable
         health.Register(grpcMethods);
         new ReflectionService(ReflectionService.KnownFiles, () => grpcMethods.Services).Register(grpcMethods);
         var grpc = new GrpcDispatcher(grpcMethods, _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Grpc"),
-            metrics: metrics.Grpc, auth: settings.Auth);
+            metrics: metrics.Grpc, auth: settings.Auth, durability: Durability);
         // The gRPC listener's requests go to the gRPC dispatcher only; HTTP routes never see them.
         _app.MapWhen(c => c.Connection.LocalPort == _grpcPort, branch => branch.Run(grpc.HandleAsync));
         // After the gRPC branch, so only HTTP responses that end with a bare error status become problem+json.
@@ -226,6 +267,11 @@ public sealed class PurpleHost : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        if (_storage is not null)
+        {
+            _storage.Storage.Recover(Engine, Engine.Databases);
+            _storage.Storage.Start();
+        }
         Engine.Start();
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -240,6 +286,9 @@ public sealed class PurpleHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync().ConfigureAwait(false);
+        // After the listeners are gone, so the final snapshot and journal drain see every acknowledged write.
+        if (_storage is not null) await _storage.DisposeAsync().ConfigureAwait(false);
+        _storageLogging?.Dispose();
         _exporter.Dispose();
         _kestrelRefusals.Dispose();
         _instruments.Dispose();

@@ -1,3 +1,4 @@
+using Purple.Core.Execution;
 using System.Buffers;
 using System.IO.Pipelines;
 using Google.Protobuf;
@@ -26,9 +27,12 @@ public sealed class GrpcDispatcher
 
     private readonly PasswordGuard _auth;
 
+    private readonly IDurabilityBarrier? _durability;
+
     public GrpcDispatcher(GrpcMethodTable methods, ILogger logger, long maxMessageSize = DefaultMaxMessageSize, ProtocolMetrics? metrics = null,
-        PasswordGuard? auth = null)
+        PasswordGuard? auth = null, IDurabilityBarrier? durability = null)
     {
+        _durability = durability;
         _auth = auth ?? PasswordGuard.None;
         _methods = methods;
         _logger = logger;
@@ -128,6 +132,10 @@ public sealed class GrpcDispatcher
             if (ex.Rejection is { } reason) _metrics.Rejected(reason);
             Finish(context, ex.Code, ex.Message, trailersOnly: !response.HasStarted);
         }
+        catch (StorageUnavailableException ex)
+        {
+            Finish(context, GrpcStatusCode.Unavailable, ex.Message, trailersOnly: !response.HasStarted);
+        }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested
                                                  && (deadline.IsCancellationRequested || Environment.TickCount64 >= expiresAt))
         {
@@ -149,7 +157,10 @@ public sealed class GrpcDispatcher
         var payload = await ReadSingleMessageAsync(context.Request.BodyReader, deadline).ConfigureAwait(false);
         // A timer of 0 may fire after the call has run: the clock decides.
         if (Environment.TickCount64 >= expiresAt) throw new OperationCanceledException(deadline);
-        Write(context.Response, method.Invoke(payload, deadline));
+        var reply = method.Invoke(payload, deadline);
+        // With durable storage the reply waits until the journal has the write it reports (docs/storage.md).
+        await _durability.WhenSafeAsync(deadline).ConfigureAwait(false);
+        Write(context.Response, reply);
         return true;
     }
 
@@ -163,7 +174,9 @@ public sealed class GrpcDispatcher
         while (await ReadNextMessageAsync(context.Request.BodyReader, deadline).ConfigureAwait(false) is { } payload)
         {
             if (Environment.TickCount64 >= expiresAt) throw new OperationCanceledException(deadline);
-            Write(context.Response, method.Invoke(payload, deadline));
+            var reply = method.Invoke(payload, deadline);
+            await _durability.WhenSafeAsync(deadline).ConfigureAwait(false);
+            Write(context.Response, reply);
             await context.Response.BodyWriter.FlushAsync(deadline).ConfigureAwait(false);
             replied = true;
         }

@@ -14,6 +14,9 @@ public sealed class HttpApiContext
     }
 
     public IDataStore Store { get; }
+
+    /// <summary>What responses (HTTP and gRPC) wait on with durable storage (docs/storage.md); null in memory mode.</summary>
+    public IDurabilityBarrier? Durability { get; init; }
     public TimeProvider Time { get; }
 
     /// <summary>TTL of a cache entry written without one (DESIGN §3: 5 s unless configured; 0 in a request means this).</summary>

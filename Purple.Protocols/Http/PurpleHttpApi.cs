@@ -16,8 +16,29 @@ namespace Purple.Protocols.Http;
 /// </summary>
 public static partial class PurpleHttpApi
 {
-    public static IEndpointRouteBuilder MapPurpleHttpApi(this IEndpointRouteBuilder app, HttpApiContext api)
+    public static IEndpointRouteBuilder MapPurpleHttpApi(this IEndpointRouteBuilder routes, HttpApiContext api)
     {
+        IEndpointRouteBuilder app = routes;
+        if (api.Durability is { } durability)
+        {
+            // With durable storage a response waits until the journal has what it reports (docs/storage.md). The filter
+            // runs after the handler has executed its write and before the result is written, so nothing is sent early.
+            var group = routes.MapGroup("");
+            group.AddEndpointFilter(async (context, next) =>
+            {
+                var result = await next(context).ConfigureAwait(false);
+                try
+                {
+                    await durability.WhenSafeAsync(context.HttpContext.RequestAborted).ConfigureAwait(false);
+                }
+                catch (StorageUnavailableException ex)
+                {
+                    return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable", detail: ex.Message);
+                }
+                return result;
+            });
+            app = group;
+        }
         MapCache(app, api);
         MapKv(app, api);
         MapCounters(app, api);

@@ -44,7 +44,7 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
                 // With output to send first, examine only what ran, so the next read returns the rest at once.
                 if (outputFull) input.AdvanceTo(consumed);
                 else input.AdvanceTo(consumed, buffer.End);
-                if (output.UnflushedBytes > 0 && !await ConnectionActivity.FlushAsync(output, activity).ConfigureAwait(false)) break;
+                if (output.UnflushedBytes > 0 && !await ConnectionActivity.FlushAsync(output, activity, _server.Durability).ConfigureAwait(false)) break;
                 if (read.IsCompleted || read.IsCanceled) break;
             }
         }
@@ -53,6 +53,11 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
         }
         catch (ConnectionResetException)
         {
+        }
+        catch (Purple.Core.Execution.StorageUnavailableException ex)
+        {
+            // Replies are dropped with the connection: none of them may claim a write the journal did not keep.
+            _logger.LogWarning("Closing connection {ConnectionId} unanswered: {Reason}", connection.ConnectionId, ex.Message);
         }
         catch (IOException)
         {

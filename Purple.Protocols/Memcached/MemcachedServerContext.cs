@@ -46,6 +46,9 @@ public sealed class MemcachedServerContext : IDisposable
     }
 
     public IDataStore Store { get; }
+
+    /// <summary>What replies wait on with durable storage (docs/storage.md); null in memory mode.</summary>
+    public IDurabilityBarrier? Durability { get; init; }
     public TimeProvider Time { get; }
     public MemcachedLimits Limits { get; }
 

@@ -28,7 +28,54 @@ internal static partial class RespCommands
         new() { Name = "config", Arity = -2, Flags = RespCommandFlags.None, Group = "server", Since = "2.0.0",
             Summary = "A container for server configuration commands.", Complexity = "Depends on subcommand.", Handler = Config,
             AclCategories = ["@slow"], Subcommands = ConfigSubcommands() },
+        new() { Name = "save", Arity = 1, Flags = RespCommandFlags.None, Group = "server", Since = "1.0.0",
+            Summary = "Synchronously saves the database(s) to disk.", Complexity = "O(N) where N is the total number of keys in all databases",
+            Handler = Save, AclCategories = ["@admin", "@slow", "@dangerous"] },
+        new() { Name = "bgsave", Arity = -1, Flags = RespCommandFlags.None, Group = "server", Since = "1.0.0",
+            Summary = "Asynchronously saves the database(s) to disk.", Complexity = "O(1)", Syntax = "[SCHEDULE]",
+            Handler = BackgroundSave, AclCategories = ["@admin", "@slow", "@dangerous"] },
+        new() { Name = "lastsave", Arity = 1, Flags = RespCommandFlags.Loading | RespCommandFlags.Stale | RespCommandFlags.Fast, Group = "server", Since = "1.0.0",
+            Summary = "Returns the Unix timestamp of the last successful save to disk.", Complexity = "O(1)",
+            Handler = (s, a, w) => w.Integer(s.Server.Persistence.LastSaveUnixSeconds), AclCategories = ["@admin", "@fast", "@dangerous"] },
     ];
+
+    private static void Save(RespSession s, RespCommandArgs a, RespWriter w)
+    {
+        if (s.Server.Persistence.Save() is { } error) w.Error(error.StartsWith("ERR ", StringComparison.Ordinal) ? error : "ERR " + error);
+        else w.Ok();
+    }
+
+    // Redis: "Background saving started"; with SCHEDULE while one runs, "Background saving scheduled" and it runs after.
+    private static void BackgroundSave(RespSession s, RespCommandArgs a, RespWriter w)
+    {
+        bool schedule = a.Count == 2 && a.EqualsIgnoreCase(1, "SCHEDULE"u8);
+        if (a.Count > 2 || (a.Count == 2 && !schedule))
+        {
+            w.Error(RespErrors.Syntax);
+            return;
+        }
+        var persistence = s.Server.Persistence;
+        if (!persistence.Durable)
+        {
+            w.Error(MemoryOnlyPersistence.NotDurable);
+            return;
+        }
+        if (persistence.TryStartBackgroundSave())
+        {
+            w.SimpleString("Background saving started"u8);
+            return;
+        }
+        if (!schedule)
+        {
+            w.Error("ERR Background save already in progress");
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            while (!persistence.TryStartBackgroundSave()) await Task.Delay(100).ConfigureAwait(false);
+        });
+        w.SimpleString("Background saving scheduled"u8);
+    }
 
     private static RespCommandSpec[] CommandSubcommands() =>
     [

@@ -87,10 +87,10 @@ public sealed class RespConnectionHandler : ConnectionHandler
                         ReadOnlySequence<byte> pending = spill.Pending;
                         // Slice().Length, not GetOffset: on an array-backed sequence GetOffset is the array index.
                         spill.Consume(pending.Slice(0, ProcessBatch(session, pending, args, writer, output, out outputFull)).Length);
-                        if (outputFull && !await ConnectionActivity.FlushAsync(output, activity).ConfigureAwait(false)) return;
+                        if (outputFull && !await ConnectionActivity.FlushAsync(output, activity, _server.Durability).ConfigureAwait(false)) return;
                     } while (outputFull);
                 }
-                if (output.UnflushedBytes > 0 && !await ConnectionActivity.FlushAsync(output, activity).ConfigureAwait(false)) break;
+                if (output.UnflushedBytes > 0 && !await ConnectionActivity.FlushAsync(output, activity, _server.Durability).ConfigureAwait(false)) break;
                 if (read.IsCompleted || read.IsCanceled) break;
             }
         }
@@ -100,6 +100,11 @@ public sealed class RespConnectionHandler : ConnectionHandler
         }
         catch (ConnectionResetException)
         {
+        }
+        catch (Purple.Core.Execution.StorageUnavailableException ex)
+        {
+            // Replies are dropped with the connection: none of them may claim a write the journal did not keep.
+            _logger.LogWarning("Closing connection {ConnectionId} unanswered: {Reason}", connection.ConnectionId, ex.Message);
         }
         catch (IOException)
         {

@@ -78,7 +78,8 @@ internal static class RespInfo
                     .Append("mem_allocator:dotnet-gc\r\n");
                 break;
             case "persistence":
-                text.Append("# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n");
+                text.Append("# Persistence\r\n");
+                foreach (var (name, value) in server.Persistence.InfoFields()) text.Append(name).Append(':').Append(value).Append("\r\n");
                 break;
             case "stats":
                 var st = server.Store.GetStats();

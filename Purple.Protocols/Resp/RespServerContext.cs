@@ -45,6 +45,12 @@ public sealed class RespServerContext
     public RespLimits Limits { get; }
     public RespClientRegistry Clients { get; } = new();
 
+    /// <summary>What replies wait on with durable storage (docs/storage.md); null in memory mode.</summary>
+    public IDurabilityBarrier? Durability { get; init; }
+
+    /// <summary>SAVE, BGSAVE, LASTSAVE and INFO persistence.</summary>
+    public IPersistence Persistence { get; init; } = new MemoryOnlyPersistence(DateTimeOffset.UtcNow);
+
     /// <summary>The password every connection must give (AUTH, HELLO … AUTH) before other commands; none by default.</summary>
     public Security.PasswordGuard Auth { get; init; } = Security.PasswordGuard.None;
 

@@ -1,0 +1,54 @@
+using Purple.Actors.Storage;
+using Purple.Core.Commands;
+using Purple.Core.Execution;
+
+namespace Purple.Actors;
+
+// What durable storage needs from the engine (docs/storage.md): replay, a consistent image for snapshots, and the
+// journal form of writes whose outcome depends on state a replay does not reproduce.
+public sealed partial class PurpleEngine : IRecoverableStore
+{
+    public ExecResult Replay(WriteCommand command, long now)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return Apply(command, now);
+    }
+
+    public StoreImage CaptureImage(Func<long> atPoint)
+    {
+        ArgumentNullException.ThrowIfNull(atPoint);
+        return Atomically(() =>
+        {
+            long sequence = atPoint();
+            long now = Now();
+            long keys = 0;
+            foreach (var shard in _shards) keys += shard.LiveKeyCountUpperBound();
+            var entries = new List<ImageEntry>((int)Math.Min(keys, Array.MaxLength));
+            foreach (var shard in _shards) shard.CopyLiveEntries(now, entries);
+            return new StoreImage(sequence, now, entries);
+        });
+    }
+
+    public long RemoveExpired()
+    {
+        long now = Now();
+        long removed = 0;
+        foreach (var shard in _shards) removed += shard.RemoveAllExpired(now);
+        return removed;
+    }
+
+    /// <summary>
+    /// What the journal records for a write just applied under its key's lock. A CAS is a counter a replay does not
+    /// reproduce (writes to different shards take numbers in an order the journal does not keep), so a command
+    /// conditioned on one is recorded as its effect — the key as the command left it — and not at all when it
+    /// changed nothing. Every other command is deterministic given the state, and is recorded as it is.
+    /// </summary>
+    private static WriteCommand? JournalForm(Shard shard, WriteCommand command, byte[] key, uint hash, ExecResult result, long now)
+    {
+        bool casConditioned = command is SetCommand { Condition: SetCondition.IfCasMatches or SetCondition.IfCasMatchesOrStale }
+            or InvalidateCommand { CompareCas: true };
+        if (!casConditioned) return command;
+        if (result.Status != ExecStatus.Ok) return null;
+        return shard.StateAsCommand(command.Db, key, hash, now);
+    }
+}

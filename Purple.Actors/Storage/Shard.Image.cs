@@ -1,0 +1,69 @@
+using Purple.Core.Commands;
+using Purple.Core.Execution;
+
+namespace Purple.Actors.Storage;
+
+// Durable storage's view of a shard: copying live entries for a snapshot, dropping expired ones after recovery, and
+// a key's state as a command for the journal. The copy runs with every shard held (PurpleEngine.CaptureImage).
+internal sealed partial class Shard
+{
+    public long LiveKeyCountUpperBound()
+    {
+        long count = 0;
+        foreach (var space in _keyspaces) count += space?.Table.Count ?? 0;
+        return count;
+    }
+
+    /// <summary>Caller holds <see cref="Gate"/>. Expired entries are skipped, not removed: the copy must not write.</summary>
+    public void CopyLiveEntries(long now, List<ImageEntry> output)
+    {
+        for (int db = 0; db < _keyspaces.Length; db++)
+        {
+            var space = _keyspaces[db];
+            if (space is null) continue;
+            foreach (var node in space.Table)
+            {
+                var entry = (Entry)node;
+                if (entry.IsExpired(now)) continue;
+                output.Add(ToImage(db, entry));
+            }
+        }
+    }
+
+    private static ImageEntry ToImage(int db, Entry entry) => entry.IsString
+        ? new ImageEntry(db, entry.Key, entry.StringValue, null, entry.ExpiresAt, entry.ClientFlags, entry.ContentType)
+        : new ImageEntry(db, entry.Key, null, entry.SetValue.ToArray(), entry.ExpiresAt, 0, null);
+
+    public long RemoveAllExpired(long now)
+    {
+        long removed = 0;
+        lock (Gate)
+        {
+            foreach (var space in _keyspaces)
+            {
+                if (space is null) continue;
+                for (int i = space.VolatileCount - 1; i >= 0; i--)
+                {
+                    // Expire swaps the last indexed entry into i, which this downward walk has already seen.
+                    if (i >= space.VolatileCount) continue;
+                    var entry = space.VolatileAt(i);
+                    if (!entry.IsExpired(now)) continue;
+                    Expire(space, entry);
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    /// <summary>
+    /// Caller holds <see cref="Gate"/>. The key as it is now, as the write that recreates it: a string with its expiry
+    /// and metadata, or a delete when it is gone (only strings take CAS-conditioned writes).
+    /// </summary>
+    public WriteCommand StateAsCommand(int db, byte[] key, uint hash, long now)
+    {
+        var entry = _keyspaces[db] is { } space ? (Entry?)space.Table.Find(key, hash) : null;
+        if (entry is null || entry.IsExpired(now) || !entry.IsString) return new DeleteCommand(db, [key]);
+        return new SetCommand(db, key, entry.StringValue, entry.ExpiresAt, ClientFlags: entry.ClientFlags, ContentType: entry.ContentType);
+    }
+}

@@ -1,0 +1,341 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Purple.Core.Commands;
+using Purple.Core.Execution;
+
+namespace Purple.Storage;
+
+/// <summary>Settings of a durable store (flags: docs/storage.md).</summary>
+public sealed record DurableStorageOptions
+{
+    public FsyncMode Fsync { get; init; } = FsyncMode.EverySecond;
+    /// <summary>A snapshot is taken once the journal has grown by this many bytes since the last one, or by the last snapshot's size if larger (Redis's auto-aof-rewrite rule).</summary>
+    public long SnapshotMinJournalBytes { get; init; } = 64L << 20;
+    /// <summary>Take a snapshot when the node stops, so the next start replays no journal.</summary>
+    public bool SnapshotOnStop { get; init; } = true;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
+
+/// <summary>What recovery found and did; logged at startup and shown by INFO persistence.</summary>
+public sealed record RecoveryReport(
+    long SnapshotSequence, long SnapshotKeys, long SnapshotExpiredSkipped, long JournalRecords, long LastSequence,
+    long TruncatedRecords, string? TruncationReason, IReadOnlyList<long> UnusableSnapshots, string? JournalMovedTo,
+    long ExpiredRemoved, TimeSpan Duration);
+
+/// <summary>Recovery refused to start because what is on disk cannot be made consistent; the message says what to do.</summary>
+public sealed class RecoveryException(string message) : Exception(message);
+
+/// <summary>Outcome of one snapshot (SAVE, BGSAVE, the journal-growth rule, or stop).</summary>
+public sealed record SnapshotResult(bool Ok, long Sequence, long Keys, long Bytes, TimeSpan Duration, string? Error);
+
+/// <summary>
+/// A durable store around the in-memory engine (docs/storage.md): recovery from the newest usable snapshot plus the
+/// journal tail, the group-commit journal the engine records into, and snapshots with journal compaction.
+/// Order of use: construct; pass <see cref="Journal"/> as the engine's journal; <see cref="Recover"/>;
+/// <see cref="Start"/>; serve; <see cref="StopAsync"/>.
+/// </summary>
+public sealed class DurableStorage : IAsyncDisposable
+{
+    private const int SnapshotsKept = 2;
+
+    private readonly IJournalBackend _backend;
+    private readonly DurableStorageOptions _options;
+    private readonly ILogger _logger;
+    private readonly Lock _snapshotGate = new();
+    private IRecoverableStore? _store;
+    private Task? _scheduler;
+    private readonly CancellationTokenSource _stop = new();
+    private int _backgroundSnapshot;
+    private long _bytesAtLastSnapshot;
+    private long _lastSnapshotBytes;
+
+    public DurableStorage(IJournalBackend backend, DurableStorageOptions options, ILogger logger)
+    {
+        _backend = backend;
+        _options = options;
+        _logger = logger;
+        Journal = new GroupCommitJournal(backend, options.Fsync, logger);
+    }
+
+    public GroupCommitJournal Journal { get; }
+    public string Location => _backend.Location;
+    public RecoveryReport? Recovery { get; private set; }
+
+    /// <summary>Journal position the newest snapshot covers (Redis: changes since the last save = assigned − this).</summary>
+    public long LastSnapshotSequence { get; private set; }
+    /// <summary>Unix seconds of the last successful snapshot, or of the start when none was taken yet (Redis LASTSAVE).</summary>
+    public long LastSaveUnixSeconds { get; private set; }
+    public SnapshotResult? LastSnapshot { get; private set; }
+    public bool SnapshotInProgress => Volatile.Read(ref _inProgress) != 0;
+    public long SnapshotsTaken;
+    public long SnapshotsFailed;
+    private int _inProgress;
+
+    public RecoveryReport Recover(IRecoverableStore store, int databases)
+    {
+        _store = store;
+        var clock = Stopwatch.StartNew();
+        long now = _options.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var unusable = new List<long>();
+        long baseSequence = 0, snapshotKeys = 0, expiredSkipped = 0;
+        foreach (long sequence in _backend.Snapshots())
+        {
+            try
+            {
+                (snapshotKeys, expiredSkipped) = LoadSnapshot(store, sequence, databases, now);
+                baseSequence = sequence;
+                break;
+            }
+            catch (JournalCorruptException ex)
+            {
+                unusable.Add(sequence);
+                string aside = _backend.QuarantineSnapshot(sequence);
+                _logger.LogWarning("Snapshot {Sequence} is unusable ({Reason}); moved to {Path}, trying the previous one", sequence, ex.Message, aside);
+                store.Replay(new FlushAllCommand(), now);
+                snapshotKeys = expiredSkipped = 0;
+            }
+        }
+
+        long last = baseSequence, replayed = 0, truncated = 0;
+        string? truncation = null, movedTo = null;
+        var records = new List<JournalRecord>();
+        long? cutAt = null;
+        try
+        {
+            foreach (var batch in _backend.ReadBatches())
+            {
+                if (cutAt is not null)
+                {
+                    truncated += batch.Last - batch.First + 1;
+                    continue;
+                }
+                if (batch.Last <= baseSequence) continue;
+                if (batch.First > last + 1)
+                {
+                    throw new RecoveryException(
+                        $"The journal in {_backend.Location} continues at position {batch.First}, but the data recovered so far ends at {last}: " +
+                        $"records {last + 1}..{batch.First - 1} are missing" +
+                        (unusable.Count > 0 ? $" (snapshots {string.Join(", ", unusable)} were unusable)" : "") +
+                        ". Restore the missing snapshot files, or move the data directory aside to start empty.");
+                }
+                records.Clear();
+                if (!JournalBatch.TryRead(batch.First, batch.Last, batch.Crc, batch.Body, records, out string? problem))
+                {
+                    cutAt = batch.First;
+                    truncation = problem;
+                    truncated += batch.Last - Math.Max(batch.First, last + 1) + 1;
+                    continue;
+                }
+                foreach (var record in records)
+                {
+                    if (record.Sequence <= last) continue;
+                    if (record.Command.Db >= databases) throw TooFewDatabases(record.Command.Db, databases);
+                    store.Replay(record.Command, record.Now);
+                    last = record.Sequence;
+                    replayed++;
+                }
+            }
+        }
+        catch (JournalCorruptException ex)
+        {
+            truncation = ex.Message;
+            movedTo = _backend.ResetCorruptJournal();
+        }
+        if (cutAt is { } cut)
+        {
+            _backend.DeleteFrom(cut);
+            _logger.LogWarning("Journal tail from position {Position} is corrupt ({Reason}): {Records} records dropped, never replayed",
+                cut, truncation, truncated);
+        }
+        if (movedTo is not null)
+        {
+            _logger.LogWarning("Journal in {Location} is unreadable past position {Position} ({Reason}); moved to {Path} and a fresh journal started",
+                _backend.Location, last, truncation, movedTo);
+        }
+        long expired = store.RemoveExpired();
+        clock.Stop();
+        LastSnapshotSequence = baseSequence;
+        LastSaveUnixSeconds = _options.Time.GetUtcNow().ToUnixTimeSeconds();
+        Recovery = new RecoveryReport(baseSequence, snapshotKeys, expiredSkipped, replayed, last, truncated, truncation, unusable,
+            movedTo, expired, clock.Elapsed);
+        _logger.LogInformation(
+            "Recovered from {Location} in {Milliseconds} ms: snapshot at {Snapshot} ({Keys} keys), {Records} journal records replayed, {Expired} expired keys dropped",
+            _backend.Location, (long)clock.Elapsed.TotalMilliseconds, baseSequence, snapshotKeys, replayed, expired + expiredSkipped);
+        return Recovery;
+    }
+
+    private static RecoveryException TooFewDatabases(int db, int databases) => new(
+        $"The stored data uses database {db}, but --databases is {databases}. Start with --databases {db + 1} or more.");
+
+    private (long Keys, long ExpiredSkipped) LoadSnapshot(IRecoverableStore store, long sequence, int databases, long now)
+    {
+        var (header, rows) = _backend.ReadSnapshot(sequence);
+        uint crc = ~0u;
+        long count = 0, keys = 0, skipped = 0;
+        foreach (var row in rows)
+        {
+            if (!SnapshotRow.TryDecode(row, out var entry, out string? problem)) throw new JournalCorruptException($"row {count + 1}: {problem}");
+            crc = Crc32C.Append(crc, (long)row.Crc);
+            count++;
+            if (entry.Db >= databases) throw TooFewDatabases(entry.Db, databases);
+            if (entry.ExpiresAt != 0 && entry.ExpiresAt <= now)
+            {
+                skipped++;
+                continue;
+            }
+            Load(store, entry, now);
+            keys++;
+        }
+        if (count != header.Rows || ~crc != header.Crc)
+            throw new JournalCorruptException($"its rows do not add up to its header ({count} of {header.Rows} rows read)");
+        return (keys, skipped);
+    }
+
+    private static void Load(IRecoverableStore store, in ImageEntry entry, long now)
+    {
+        if (entry.Members is { } members)
+        {
+            if (members.Length == 0) return;
+            store.Replay(new SAddCommand(entry.Db, entry.Key, members), now);
+            if (entry.ExpiresAt != 0) store.Replay(new ExpireCommand(entry.Db, entry.Key, entry.ExpiresAt), now);
+            return;
+        }
+        store.Replay(new SetCommand(entry.Db, entry.Key, entry.String!, entry.ExpiresAt,
+            ClientFlags: entry.ClientFlags, ContentType: entry.ContentType), now);
+    }
+
+    /// <summary>Starts journaling after <see cref="Recover"/>, and the background snapshot rule.</summary>
+    public void Start()
+    {
+        var recovery = Recovery ?? throw new InvalidOperationException("Recover before Start.");
+        Journal.Start(recovery.LastSequence);
+        // A journal moved aside took the records since the last snapshot with it: until a snapshot covers them,
+        // they exist only in memory.
+        if (recovery.JournalMovedTo is not null || recovery.TruncatedRecords > 0 && recovery.LastSequence > LastSnapshotSequence)
+        {
+            var result = Snapshot("recovery");
+            if (!result.Ok) throw new RecoveryException($"The snapshot after recovery failed: {result.Error}. Check that {_backend.Location} is writable.");
+        }
+        _scheduler = Task.Run(ScheduleAsync);
+    }
+
+    private async Task ScheduleAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                long grown = Interlocked.Read(ref Journal.BytesWritten) - _bytesAtLastSnapshot;
+                if (grown >= Math.Max(_options.SnapshotMinJournalBytes, _lastSnapshotBytes)) Snapshot("journal growth");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>BGSAVE: false when a snapshot is already running.</summary>
+    public bool TryStartBackgroundSnapshot()
+    {
+        if (Interlocked.CompareExchange(ref _backgroundSnapshot, 1, 0) != 0 || SnapshotInProgress)
+        {
+            Volatile.Write(ref _backgroundSnapshot, 0);
+            return false;
+        }
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                Snapshot("BGSAVE");
+            }
+            finally
+            {
+                Volatile.Write(ref _backgroundSnapshot, 0);
+            }
+        });
+        return true;
+    }
+
+    /// <summary>Takes a snapshot now (SAVE), waiting for one in progress first. Never throws for storage errors.</summary>
+    public SnapshotResult Snapshot(string reason)
+    {
+        var store = _store ?? throw new InvalidOperationException("Recover before taking snapshots.");
+        lock (_snapshotGate)
+        {
+            Volatile.Write(ref _inProgress, 1);
+            var clock = Stopwatch.StartNew();
+            long bytesBefore = Interlocked.Read(ref Journal.BytesWritten);
+            var counts = new SnapshotCounts();
+            StoreImage? image = null;
+            try
+            {
+                image = store.CaptureImage(() => Journal.LastAssigned);
+                long captured = (long)clock.Elapsed.TotalMilliseconds;
+                _backend.WriteSnapshot(image.Sequence, Rows(image, counts),
+                    () => new SnapshotHeader(image.Sequence, image.TakenAt, counts.Rows, ~counts.Crc));
+                var kept = _backend.Snapshots();
+                for (int i = SnapshotsKept; i < kept.Count; i++) _backend.DeleteSnapshot(kept[i]);
+                // The journal keeps what the older kept snapshot needs, so a damaged newest one can fall back to it.
+                if (kept.Count >= SnapshotsKept) Journal.CompactThrough(kept[SnapshotsKept - 1]);
+                clock.Stop();
+                LastSnapshotSequence = image.Sequence;
+                LastSaveUnixSeconds = _options.Time.GetUtcNow().ToUnixTimeSeconds();
+                _bytesAtLastSnapshot = bytesBefore;
+                _lastSnapshotBytes = counts.Bytes;
+                Interlocked.Increment(ref SnapshotsTaken);
+                _logger.LogInformation("Snapshot at position {Sequence} ({Reason}): {Keys} keys, {Bytes} bytes in {Milliseconds} ms ({Captured} ms holding the engine)",
+                    image.Sequence, reason, counts.Rows, counts.Bytes, (long)clock.Elapsed.TotalMilliseconds, captured);
+                return LastSnapshot = new SnapshotResult(true, image.Sequence, counts.Rows, counts.Bytes, clock.Elapsed, null);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or JournalCorruptException)
+            {
+                Interlocked.Increment(ref SnapshotsFailed);
+                _logger.LogError("Snapshot ({Reason}) to {Location} failed: {Error}", reason, _backend.Location, ex.Message);
+                return LastSnapshot = new SnapshotResult(false, image?.Sequence ?? 0, counts.Rows, counts.Bytes, clock.Elapsed, ex.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref _inProgress, 0);
+            }
+        }
+    }
+
+    private sealed class SnapshotCounts
+    {
+        public uint Crc = ~0u;
+        public long Rows;
+        public long Bytes;
+    }
+
+    private static IEnumerable<StoredSnapshotRow> Rows(StoreImage image, SnapshotCounts counts)
+    {
+        foreach (var entry in image.Entries)
+        {
+            var row = SnapshotRow.Encode(entry);
+            counts.Crc = Crc32C.Append(counts.Crc, (long)row.Crc);
+            counts.Rows++;
+            counts.Bytes += row.Key.Length + row.Body.Length;
+            yield return row;
+        }
+    }
+
+    /// <summary>Stops the snapshot rule, takes the final snapshot when anything changed, and drains the journal.</summary>
+    public async ValueTask StopAsync()
+    {
+        if (_stop.IsCancellationRequested) return;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_scheduler is not null) await _scheduler.ConfigureAwait(false);
+        if (_store is not null && Recovery is not null && _options.SnapshotOnStop && Journal.LastAssigned > LastSnapshotSequence)
+            Snapshot("shutdown");
+        Journal.Stop();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Recovery is not null) await StopAsync().ConfigureAwait(false);
+        Journal.Dispose();
+        _backend.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,287 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Purple.Core.Commands;
+using Purple.Core.Execution;
+
+namespace Purple.Storage;
+
+/// <summary>
+/// The engine's <see cref="IWriteJournal"/> for durable modes (docs/storage.md): <see cref="Record"/> takes a sequence
+/// number and enqueues, under the caller's shard lock and without blocking; one commit thread writes whatever has
+/// queued as one batch per transaction (group commit), in sequence order, and forces it to disk as the
+/// <see cref="FsyncMode"/> says. It is also the <see cref="IDurabilityBarrier"/> replies wait on.
+/// Threading: <see cref="Record"/> from any thread; backend journal calls only from the commit thread once started.
+/// </summary>
+public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDisposable
+{
+    /// <summary>Largest batch body per transaction; a longer backlog is written as several transactions.</summary>
+    private const int MaxBatchBytes = 8 << 20;
+
+    private readonly IJournalBackend _backend;
+    private readonly FsyncMode _fsync;
+    private readonly ILogger _logger;
+    private readonly ConcurrentQueue<JournalRecord> _queue = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Thread _thread;
+    private volatile bool _recording;
+    private volatile bool _stopping;
+    private volatile string? _fault;
+    private int _sleeping;
+    private long _assigned;
+    private long _written;
+    private long _synced;
+    private long _compactThrough;
+    private long _compacted;
+    private TaskCompletionSource _progress = NewSignal();
+
+    public GroupCommitJournal(IJournalBackend backend, FsyncMode fsync, ILogger logger)
+    {
+        _backend = backend;
+        _fsync = fsync;
+        _logger = logger;
+        _thread = new Thread(Run) { IsBackground = true, Name = "purple-journal" };
+    }
+
+    /// <summary>Records queued but not yet written beyond which replies wait for the journal (any fsync mode): a slow disk slows clients instead of growing memory.</summary>
+    public long MaxBacklog { get; init; } = 200_000;
+
+    public FsyncMode Fsync => _fsync;
+    public long LastAssigned => Volatile.Read(ref _assigned);
+    public long LastWritten => Volatile.Read(ref _written);
+    public long LastSynced => Volatile.Read(ref _synced);
+    /// <summary>Why the journal cannot write, or null when it can.</summary>
+    public string? Fault => _fault;
+
+    public long Commits;
+    public long Syncs;
+    public long BytesWritten;
+    public long RecordsWritten;
+    public long Failures;
+
+    /// <summary>Starts recording after recovery: the next record gets <paramref name="lastSequence"/> + 1.</summary>
+    public void Start(long lastSequence)
+    {
+        _assigned = _written = _synced = _compacted = lastSequence;
+        _recording = true;
+        _thread.Start();
+    }
+
+    public void Record(long now, WriteCommand command)
+    {
+        if (!_recording) return;
+        long sequence = Interlocked.Increment(ref _assigned);
+        _queue.Enqueue(new JournalRecord(sequence, now, command));
+        if (Volatile.Read(ref _sleeping) != 0 && Interlocked.Exchange(ref _sleeping, 0) != 0) _wake.Release();
+    }
+
+    /// <summary>Asks the commit thread to drop batches wholly at or before <paramref name="sequence"/> (after a snapshot).</summary>
+    public void CompactThrough(long sequence)
+    {
+        long current;
+        do
+        {
+            current = Volatile.Read(ref _compactThrough);
+            if (sequence <= current) return;
+        } while (Interlocked.CompareExchange(ref _compactThrough, sequence, current) != current);
+        _wake.Release();
+    }
+
+    public bool MustWait(out long target)
+    {
+        long assigned = Volatile.Read(ref _assigned);
+        if (_fault is not null)
+        {
+            target = assigned;
+            return true;
+        }
+        if (_fsync == FsyncMode.Always)
+        {
+            target = assigned;
+            return assigned > Volatile.Read(ref _synced);
+        }
+        target = assigned - MaxBacklog;
+        return target > Volatile.Read(ref _written);
+    }
+
+    public async ValueTask WaitAsync(long target, CancellationToken cancellation = default)
+    {
+        while (true)
+        {
+            var signal = Volatile.Read(ref _progress).Task;
+            if (Reached(target)) return;
+            if (_fault is { } fault) throw new StorageUnavailableException(fault);
+            await signal.WaitAsync(cancellation).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Completes once everything recorded so far is written (and synced, where the mode syncs).</summary>
+    public ValueTask FlushAsync(CancellationToken cancellation = default)
+    {
+        long target = LastAssigned;
+        return WaitForAsync(target, cancellation);
+    }
+
+    private async ValueTask WaitForAsync(long target, CancellationToken cancellation)
+    {
+        while (Volatile.Read(ref _written) < target)
+        {
+            var signal = Volatile.Read(ref _progress).Task;
+            if (Volatile.Read(ref _written) >= target) break;
+            await signal.WaitAsync(cancellation).ConfigureAwait(false);
+        }
+    }
+
+    private bool Reached(long target) =>
+        (_fsync == FsyncMode.Always ? Volatile.Read(ref _synced) : Volatile.Read(ref _written)) >= target;
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void Signal() => Interlocked.Exchange(ref _progress, NewSignal()).TrySetResult();
+
+    private void Run()
+    {
+        var pending = new List<JournalRecord>();
+        var body = new ArrayBufferWriter<byte>(64 * 1024);
+        long lastSync = Environment.TickCount64;
+        while (true)
+        {
+            Volatile.Write(ref _sleeping, 1);
+            if (_queue.IsEmpty)
+            {
+                if (_stopping && pending.Count == 0) break;
+                _wake.Wait(_fsync == FsyncMode.EverySecond && _written > _synced
+                    ? (int)Math.Clamp(1000 - (Environment.TickCount64 - lastSync), 0, 1000)
+                    : 1000);
+            }
+            Volatile.Write(ref _sleeping, 0);
+            while (_queue.TryDequeue(out var record)) pending.Add(record);
+            if (pending.Count > 0) WriteContiguous(pending, body);
+            if (_fsync == FsyncMode.EverySecond && Volatile.Read(ref _written) > Volatile.Read(ref _synced)
+                && (Environment.TickCount64 - lastSync >= 1000 || _stopping))
+            {
+                SyncNow();
+                lastSync = Environment.TickCount64;
+            }
+            long compactThrough = Volatile.Read(ref _compactThrough);
+            if (compactThrough > _compacted) Compact(compactThrough);
+        }
+        if (_fsync == FsyncMode.EverySecond && _written > _synced) SyncNow();
+    }
+
+    /// <summary>
+    /// Writes the records that continue the journal without a gap. A record can be dequeued before one with a lower
+    /// number (two writers between their increment and their enqueue); it waits in <paramref name="pending"/> until
+    /// the gap fills, which it does at once since every number taken is enqueued.
+    /// </summary>
+    private void WriteContiguous(List<JournalRecord> pending, ArrayBufferWriter<byte> body)
+    {
+        pending.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+        long next = _written + 1;
+        int taken = 0;
+        while (taken < pending.Count && pending[taken].Sequence == next + taken) taken++;
+        int start = 0;
+        while (start < taken)
+        {
+            body.ResetWrittenCount();
+            int end = start;
+            while (end < taken && (end == start || body.WrittenCount < MaxBatchBytes))
+            {
+                JournalBatch.WriteRecord(body, pending[end].Now, pending[end].Command);
+                end++;
+            }
+            long first = pending[start].Sequence;
+            long last = pending[end - 1].Sequence;
+            if (!AppendWithRetry(first, last, body.WrittenSpan))
+            {
+                _logger.LogError("Journal stopped with {Records} records unwritten to {Location}", pending.Count - start, _backend.Location);
+                pending.Clear();
+                return;
+            }
+            RecordsWritten += end - start;
+            start = end;
+        }
+        pending.RemoveRange(0, taken);
+    }
+
+    /// <summary>False only when the journal is stopping and the store still refuses: what is left cannot be kept.</summary>
+    private bool AppendWithRetry(long first, long last, ReadOnlySpan<byte> body)
+    {
+        uint crc = JournalBatch.Checksum(first, last, body);
+        while (true)
+        {
+            try
+            {
+                _backend.Append(first, last, crc, body);
+                break;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Failures++;
+                if (_fault is null) _logger.LogError("Journal write to {Location} failed, retrying every second: {Reason}", _backend.Location, ex.Message);
+                _fault = "journal write failed: " + ex.Message;
+                Signal();
+                if (_stopping && Failures > 3) return false;
+                Thread.Sleep(1000);
+            }
+        }
+        if (_fault is not null)
+        {
+            _logger.LogWarning("Journal writes to {Location} succeed again", _backend.Location);
+            _fault = null;
+        }
+        Commits++;
+        BytesWritten += body.Length;
+        Volatile.Write(ref _written, last);
+        // synchronous=FULL makes each committed transaction durable; "no" never syncs, so written is all there is.
+        if (_fsync != FsyncMode.EverySecond) Volatile.Write(ref _synced, last);
+        Signal();
+        return true;
+    }
+
+    private void SyncNow()
+    {
+        long written = Volatile.Read(ref _written);
+        try
+        {
+            _backend.Sync();
+            Syncs++;
+            Volatile.Write(ref _synced, written);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Failures++;
+            _logger.LogError("Journal fsync of {Location} failed: {Reason}", _backend.Location, ex.Message);
+        }
+    }
+
+    private void Compact(long through)
+    {
+        try
+        {
+            _backend.DeleteThrough(through);
+            _compacted = through;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Compaction only reclaims space; it is tried again after the next snapshot.
+            _logger.LogWarning("Journal compaction of {Location} failed: {Reason}", _backend.Location, ex.Message);
+            _compacted = through;
+        }
+    }
+
+    /// <summary>Stops recording, writes and syncs what is queued, and ends the commit thread.</summary>
+    public void Stop()
+    {
+        _recording = false;
+        _stopping = true;
+        _wake.Release();
+        if (_thread.IsAlive) _thread.Join();
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _wake.Dispose();
+    }
+}

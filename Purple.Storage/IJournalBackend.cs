@@ -1,0 +1,61 @@
+namespace Purple.Storage;
+
+/// <summary>A stored group commit, as read back for recovery (checked by <see cref="JournalBatch.TryRead"/>).</summary>
+public sealed record StoredBatch(long First, long Last, uint Crc, byte[] Body);
+
+/// <summary>A snapshot's header: the journal position it covers, when it was taken, and what its rows must add up to.</summary>
+public sealed record SnapshotHeader(long Sequence, long TakenAt, long Rows, uint Crc);
+
+/// <summary>One key of a snapshot: its database, key, and <see cref="SnapshotRow"/>-encoded body, with its own checksum.</summary>
+public readonly record struct StoredSnapshotRow(int Db, byte[] Key, byte[] Body, uint Crc);
+
+/// <summary>
+/// Where the journal and snapshots live: SQLite files under --data-dir, or PostgreSQL tables (docs/storage.md).
+/// Threading rule: the journal calls (<see cref="Append"/>, <see cref="Sync"/>, <see cref="DeleteThrough"/>) come
+/// from one thread at a time (the group-commit thread, or recovery before it starts); snapshot calls come from the
+/// snapshot thread and may run at the same time as journal calls, so an implementation keeps them on separate
+/// connections. Recovery calls everything before either thread starts.
+/// </summary>
+public interface IJournalBackend : IDisposable
+{
+    /// <summary>Human-readable location for logs and INFO (a path or a server name; never a password).</summary>
+    string Location { get; }
+
+    /// <summary>Batches in sequence order. Throws <see cref="JournalCorruptException"/> where the store itself cannot be read.</summary>
+    IEnumerable<StoredBatch> ReadBatches();
+
+    /// <summary>Stores one group commit in one transaction, durable as the <see cref="FsyncMode"/> the backend was opened with.</summary>
+    void Append(long first, long last, uint crc, ReadOnlySpan<byte> body);
+
+    /// <summary>Forces everything appended so far to disk (the once-a-second sync of <see cref="FsyncMode.EverySecond"/>).</summary>
+    void Sync();
+
+    /// <summary>Drops the batch starting at <paramref name="first"/> and every later one (a corrupt tail found by recovery).</summary>
+    void DeleteFrom(long first);
+
+    /// <summary>Drops batches whose records all lie at or before <paramref name="sequence"/> (compaction after a snapshot).</summary>
+    void DeleteThrough(long sequence);
+
+    /// <summary>Moves an unreadable journal aside and starts an empty one; returns where the old one went.</summary>
+    string ResetCorruptJournal();
+
+    /// <summary>Snapshot sequences present, newest first.</summary>
+    IReadOnlyList<long> Snapshots();
+
+    /// <summary>
+    /// Writes a snapshot so that it appears whole or not at all. <paramref name="header"/> is asked for once every row
+    /// has been enumerated (the rows' count and checksum are known only then), and is stored with them.
+    /// </summary>
+    void WriteSnapshot(long sequence, IEnumerable<StoredSnapshotRow> rows, Func<SnapshotHeader> header);
+
+    /// <summary>The header and rows of a snapshot. Throws <see cref="JournalCorruptException"/> when it cannot be read.</summary>
+    (SnapshotHeader Header, IEnumerable<StoredSnapshotRow> Rows) ReadSnapshot(long sequence);
+
+    void DeleteSnapshot(long sequence);
+
+    /// <summary>Moves an unusable snapshot out of <see cref="Snapshots"/> (kept beside it for inspection); returns where it went.</summary>
+    string QuarantineSnapshot(long sequence);
+}
+
+/// <summary>The store's own structure is unreadable at some point (not a checksum mismatch of ours).</summary>
+public sealed class JournalCorruptException(string message, Exception? inner = null) : Exception(message, inner);

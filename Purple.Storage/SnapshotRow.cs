@@ -1,0 +1,105 @@
+using System.Buffers.Binary;
+using System.Text;
+using Purple.Core.Execution;
+
+namespace Purple.Storage;
+
+/// <summary>
+/// A snapshot row's body (docs/storage.md, "Snapshot format"): kind byte (1 string, 2 set), int64 expiry (Unix ms, 0
+/// none), then for a string uint32 memcached flags, int32 content-type length (-1 null) and its UTF-8, then the value
+/// to the end; for a set int32 member count, then each member as int32 length and bytes. Little-endian. Pure: no I/O.
+/// </summary>
+public static class SnapshotRow
+{
+    private const byte StringKind = 1;
+    private const byte SetKind = 2;
+
+    public static StoredSnapshotRow Encode(in ImageEntry entry)
+    {
+        byte[] body;
+        if (entry.Members is { } members)
+        {
+            long size = 1 + 8 + 4;
+            foreach (var member in members) size += 4 + member.Length;
+            body = new byte[checked((int)size)];
+            body[0] = SetKind;
+            BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(1), entry.ExpiresAt);
+            BinaryPrimitives.WriteInt32LittleEndian(body.AsSpan(9), members.Length);
+            int at = 13;
+            foreach (var member in members)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(body.AsSpan(at), member.Length);
+                member.CopyTo(body.AsSpan(at + 4));
+                at += 4 + member.Length;
+            }
+        }
+        else
+        {
+            var value = entry.String ?? throw new ArgumentException("An image entry is a string or a set.", nameof(entry));
+            int typeLength = entry.ContentType is null ? -1 : Encoding.UTF8.GetByteCount(entry.ContentType);
+            body = new byte[checked(1 + 8 + 4 + 4 + Math.Max(typeLength, 0) + value.Length)];
+            body[0] = StringKind;
+            BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(1), entry.ExpiresAt);
+            BinaryPrimitives.WriteUInt32LittleEndian(body.AsSpan(9), entry.ClientFlags);
+            BinaryPrimitives.WriteInt32LittleEndian(body.AsSpan(13), typeLength);
+            int at = 17;
+            if (entry.ContentType is not null) at += Encoding.UTF8.GetBytes(entry.ContentType, body.AsSpan(at));
+            value.CopyTo(body.AsSpan(at));
+        }
+        return new StoredSnapshotRow(entry.Db, entry.Key, body, Checksum(entry.Db, entry.Key, body));
+    }
+
+    public static uint Checksum(int db, byte[] key, byte[] body) =>
+        ~Crc32C.Append(Crc32C.Append(Crc32C.Append(Crc32C.Append(~0u, db), key.Length), key), body);
+
+    /// <summary>Checks and decodes a row; false with <paramref name="problem"/> (never a value) when anything is wrong.</summary>
+    public static bool TryDecode(in StoredSnapshotRow row, out ImageEntry entry, out string? problem)
+    {
+        entry = default;
+        problem = null;
+        if (Checksum(row.Db, row.Key, row.Body) != row.Crc) { problem = "row checksum mismatch"; return false; }
+        var body = row.Body.AsSpan();
+        if (body.Length < 13) { problem = "row too short"; return false; }
+        long expiresAt = BinaryPrimitives.ReadInt64LittleEndian(body[1..]);
+        if (body[0] == SetKind)
+        {
+            int count = BinaryPrimitives.ReadInt32LittleEndian(body[9..]);
+            // Each member takes at least its 4-byte length: a count the body cannot hold is refused before allocating.
+            if (count < 0 || count > (body.Length - 13) / 4) { problem = "member count out of range"; return false; }
+            var members = new byte[count][];
+            int at = 13;
+            for (int i = 0; i < count; i++)
+            {
+                if (body.Length - at < 4) { problem = "truncated member"; return false; }
+                int length = BinaryPrimitives.ReadInt32LittleEndian(body[at..]);
+                if (length < 0 || length > body.Length - at - 4) { problem = "member length out of range"; return false; }
+                members[i] = body.Slice(at + 4, length).ToArray();
+                at += 4 + length;
+            }
+            if (at != body.Length) { problem = "trailing bytes"; return false; }
+            entry = new ImageEntry(row.Db, row.Key, null, members, expiresAt, 0, null);
+            return true;
+        }
+        if (body[0] != StringKind || body.Length < 17) { problem = "unknown row kind"; return false; }
+        uint flags = BinaryPrimitives.ReadUInt32LittleEndian(body[9..]);
+        int typeLength = BinaryPrimitives.ReadInt32LittleEndian(body[13..]);
+        if (typeLength < -1 || typeLength > body.Length - 17) { problem = "content type length out of range"; return false; }
+        string? contentType = null;
+        int valueAt = 17;
+        if (typeLength >= 0)
+        {
+            try
+            {
+                contentType = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body.Slice(17, typeLength));
+            }
+            catch (DecoderFallbackException)
+            {
+                problem = "content type is not UTF-8";
+                return false;
+            }
+            valueAt += typeLength;
+        }
+        entry = new ImageEntry(row.Db, row.Key, body[valueAt..].ToArray(), null, expiresAt, flags, contentType);
+        return true;
+    }
+}

@@ -1,0 +1,313 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Purple.Storage;
+
+/// <summary>
+/// The embedded store (docs/storage.md, "SQLite"): <c>journal.db</c> in WAL mode, one row per group commit, and one
+/// <c>snapshot-&lt;seq&gt;.db</c> file per snapshot, published by an fsynced rename. The journal connection is used by
+/// one thread at a time (the interface's rule); each snapshot opens its own connection.
+/// </summary>
+public sealed class SqliteJournalBackend : IJournalBackend
+{
+    private const string JournalFile = "journal.db";
+    private const string SnapshotPrefix = "snapshot-";
+    private const string SnapshotSuffix = ".db";
+    private const int SnapshotFormat = 1;
+
+    private readonly string _directory;
+    private readonly FsyncMode _fsync;
+    private SqliteConnection _journal = null!;
+    private SqliteCommand _append = null!;
+    private FileStream? _wal;
+
+    public SqliteJournalBackend(string directory, FsyncMode fsync)
+    {
+        _directory = Path.GetFullPath(directory);
+        _fsync = fsync;
+        Directory.CreateDirectory(_directory);
+        OpenJournal();
+    }
+
+    public string Location => _directory;
+
+    private string JournalPath => Path.Combine(_directory, JournalFile);
+
+    private void OpenJournal()
+    {
+        _journal = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = JournalPath, Pooling = false }.ToString());
+        try
+        {
+            _journal.Open();
+            // FULL syncs the WAL at each commit; NORMAL syncs it only at checkpoints, and Sync() adds the once-a-second
+            // fsync; OFF leaves it to the OS (docs/storage.md).
+            string synchronous = _fsync switch { FsyncMode.Always => "FULL", FsyncMode.EverySecond => "NORMAL", _ => "OFF" };
+            Execute($"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous};");
+            Execute("CREATE TABLE IF NOT EXISTS batches (first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, crc INTEGER NOT NULL, body BLOB NOT NULL)");
+        }
+        catch (SqliteException ex)
+        {
+            throw new JournalCorruptException($"{JournalPath} cannot be opened as a journal: {ex.Message}", ex);
+        }
+        _append = _journal.CreateCommand();
+        _append.CommandText = "INSERT INTO batches (first_seq, last_seq, crc, body) VALUES ($first, $last, $crc, $body)";
+        _append.Parameters.Add("$first", SqliteType.Integer);
+        _append.Parameters.Add("$last", SqliteType.Integer);
+        _append.Parameters.Add("$crc", SqliteType.Integer);
+        _append.Parameters.Add("$body", SqliteType.Blob);
+        _append.Prepare();
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _journal.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public IEnumerable<StoredBatch> ReadBatches()
+    {
+        using var command = _journal.CreateCommand();
+        command.CommandText = "SELECT first_seq, last_seq, crc, body FROM batches ORDER BY first_seq";
+        SqliteDataReader reader;
+        try
+        {
+            reader = command.ExecuteReader();
+        }
+        catch (SqliteException ex)
+        {
+            throw new JournalCorruptException($"{JournalPath} cannot be read: {ex.Message}", ex);
+        }
+        using (reader)
+        {
+            while (NextBatch(reader) is { } batch) yield return batch;
+        }
+    }
+
+    private StoredBatch? NextBatch(SqliteDataReader reader)
+    {
+        try
+        {
+            if (!reader.Read()) return null;
+            return new StoredBatch(reader.GetInt64(0), reader.GetInt64(1), unchecked((uint)reader.GetInt64(2)), (byte[])reader.GetValue(3));
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidCastException)
+        {
+            throw new JournalCorruptException($"{JournalPath} cannot be read past this point: {ex.Message}", ex);
+        }
+    }
+
+    public void Append(long first, long last, uint crc, ReadOnlySpan<byte> body)
+    {
+        _append.Parameters[0].Value = first;
+        _append.Parameters[1].Value = last;
+        _append.Parameters[2].Value = (long)crc;
+        _append.Parameters[3].Value = body.ToArray();
+        _append.ExecuteNonQuery();
+    }
+
+    public void Sync()
+    {
+        // fsync works on the file, not the descriptor: syncing our own handle on the WAL flushes what SQLite wrote to it.
+        if (_wal is null)
+        {
+            string path = JournalPath + "-wal";
+            if (!File.Exists(path)) return;
+            _wal = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        _wal.Flush(flushToDisk: true);
+    }
+
+    public void DeleteFrom(long first)
+    {
+        using var command = _journal.CreateCommand();
+        command.CommandText = "DELETE FROM batches WHERE first_seq >= $first";
+        command.Parameters.AddWithValue("$first", first);
+        command.ExecuteNonQuery();
+    }
+
+    public void DeleteThrough(long sequence)
+    {
+        using var command = _journal.CreateCommand();
+        command.CommandText = "DELETE FROM batches WHERE last_seq <= $seq";
+        command.Parameters.AddWithValue("$seq", sequence);
+        command.ExecuteNonQuery();
+    }
+
+    public string ResetCorruptJournal()
+    {
+        CloseJournal();
+        string stamp = DateTime.UtcNow.ToString("yyyyMMddTHHmmssZ", CultureInfo.InvariantCulture);
+        string aside = JournalPath + ".corrupt-" + stamp;
+        foreach (string suffix in new[] { "", "-wal", "-shm" })
+        {
+            if (File.Exists(JournalPath + suffix)) File.Move(JournalPath + suffix, aside + suffix, overwrite: true);
+        }
+        FileSync.DirectoryOf(JournalPath);
+        OpenJournal();
+        return aside;
+    }
+
+    public IReadOnlyList<long> Snapshots()
+    {
+        var sequences = new List<long>();
+        foreach (string path in Directory.EnumerateFiles(_directory, SnapshotPrefix + "*" + SnapshotSuffix))
+        {
+            string name = Path.GetFileName(path);
+            string digits = name[SnapshotPrefix.Length..^SnapshotSuffix.Length];
+            if (long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long sequence)) sequences.Add(sequence);
+        }
+        sequences.Sort((a, b) => b.CompareTo(a));
+        return sequences;
+    }
+
+    private string SnapshotPath(long sequence) =>
+        Path.Combine(_directory, SnapshotPrefix + sequence.ToString("D20", CultureInfo.InvariantCulture) + SnapshotSuffix);
+
+    public void WriteSnapshot(long sequence, IEnumerable<StoredSnapshotRow> rows, Func<SnapshotHeader> header)
+    {
+        string final = SnapshotPath(sequence);
+        string temporary = final + ".tmp";
+        if (File.Exists(temporary)) File.Delete(temporary);
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = temporary, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            // The file is published by rename only once complete and fsynced, so it needs no rollback journal of its own.
+            using (var setup = connection.CreateCommand())
+            {
+                setup.CommandText = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; " +
+                    "CREATE TABLE meta (format INTEGER NOT NULL, sequence INTEGER NOT NULL, taken_at INTEGER NOT NULL, rows INTEGER NOT NULL, crc INTEGER NOT NULL); " +
+                    "CREATE TABLE keys (db INTEGER NOT NULL, key BLOB NOT NULL, body BLOB NOT NULL, crc INTEGER NOT NULL);";
+                setup.ExecuteNonQuery();
+            }
+            using var transaction = connection.BeginTransaction();
+            using (var insert = connection.CreateCommand())
+            {
+                insert.Transaction = transaction;
+                insert.CommandText = "INSERT INTO keys (db, key, body, crc) VALUES ($db, $key, $body, $crc)";
+                var db = insert.Parameters.Add("$db", SqliteType.Integer);
+                var key = insert.Parameters.Add("$key", SqliteType.Blob);
+                var body = insert.Parameters.Add("$body", SqliteType.Blob);
+                var crc = insert.Parameters.Add("$crc", SqliteType.Integer);
+                insert.Prepare();
+                foreach (var row in rows)
+                {
+                    db.Value = row.Db;
+                    key.Value = row.Key;
+                    body.Value = row.Body;
+                    crc.Value = (long)row.Crc;
+                    insert.ExecuteNonQuery();
+                }
+            }
+            var done = header();
+            using (var meta = connection.CreateCommand())
+            {
+                meta.Transaction = transaction;
+                meta.CommandText = "INSERT INTO meta (format, sequence, taken_at, rows, crc) VALUES ($format, $seq, $taken, $rows, $crc)";
+                meta.Parameters.AddWithValue("$format", SnapshotFormat);
+                meta.Parameters.AddWithValue("$seq", done.Sequence);
+                meta.Parameters.AddWithValue("$taken", done.TakenAt);
+                meta.Parameters.AddWithValue("$rows", done.Rows);
+                meta.Parameters.AddWithValue("$crc", (long)done.Crc);
+                meta.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+        FileSync.File(temporary);
+        File.Move(temporary, final, overwrite: true);
+        FileSync.DirectoryOf(final);
+    }
+
+    public (SnapshotHeader Header, IEnumerable<StoredSnapshotRow> Rows) ReadSnapshot(long sequence)
+    {
+        string path = SnapshotPath(sequence);
+        SnapshotHeader header;
+        try
+        {
+            using var connection = OpenReadOnly(path);
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT format, sequence, taken_at, rows, crc FROM meta";
+            using var reader = command.ExecuteReader();
+            if (!reader.Read()) throw new JournalCorruptException($"{path} has no header row");
+            if (reader.GetInt32(0) != SnapshotFormat) throw new JournalCorruptException($"{path} has unknown format {reader.GetInt32(0)}");
+            header = new SnapshotHeader(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), unchecked((uint)reader.GetInt64(4)));
+        }
+        catch (SqliteException ex)
+        {
+            throw new JournalCorruptException($"{path} cannot be read: {ex.Message}", ex);
+        }
+        if (header.Sequence != sequence) throw new JournalCorruptException($"{path} says it covers position {header.Sequence}");
+        return (header, ReadRows(path));
+    }
+
+    private static SqliteConnection OpenReadOnly(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path, Pooling = false, Mode = SqliteOpenMode.ReadOnly,
+        }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static IEnumerable<StoredSnapshotRow> ReadRows(string path)
+    {
+        SqliteConnection connection;
+        SqliteCommand command;
+        SqliteDataReader reader;
+        try
+        {
+            connection = OpenReadOnly(path);
+            command = connection.CreateCommand();
+            command.CommandText = "SELECT db, key, body, crc FROM keys ORDER BY rowid";
+            reader = command.ExecuteReader();
+        }
+        catch (SqliteException ex)
+        {
+            throw new JournalCorruptException($"{path} cannot be read: {ex.Message}", ex);
+        }
+        using (connection)
+        using (command)
+        using (reader)
+        {
+            while (NextRow(reader, path) is { } row) yield return row;
+        }
+    }
+
+    private static StoredSnapshotRow? NextRow(SqliteDataReader reader, string path)
+    {
+        try
+        {
+            if (!reader.Read()) return null;
+            return new StoredSnapshotRow(reader.GetInt32(0), (byte[])reader.GetValue(1), (byte[])reader.GetValue(2), unchecked((uint)reader.GetInt64(3)));
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidCastException)
+        {
+            throw new JournalCorruptException($"{path} cannot be read past this point: {ex.Message}", ex);
+        }
+    }
+
+    public void DeleteSnapshot(long sequence)
+    {
+        string path = SnapshotPath(sequence);
+        if (File.Exists(path)) File.Delete(path);
+    }
+
+    public string QuarantineSnapshot(long sequence)
+    {
+        string path = SnapshotPath(sequence);
+        string aside = path + ".corrupt";
+        if (File.Exists(path)) File.Move(path, aside, overwrite: true);
+        return aside;
+    }
+
+    private void CloseJournal()
+    {
+        _wal?.Dispose();
+        _wal = null;
+        _append?.Dispose();
+        _journal?.Dispose();
+    }
+
+    public void Dispose() => CloseJournal();
+}
