@@ -110,6 +110,15 @@ public sealed class DurableStorage : IAsyncDisposable
                     continue;
                 }
                 if (batch.Last <= baseSequence) continue;
+                records.Clear();
+                // Checked before continuity, so a damaged sequence number reads as damage (cut) rather than as missing records.
+                if (!JournalBatch.TryRead(batch.First, batch.Last, batch.Crc, batch.Body, records, out string? problem))
+                {
+                    cutAt = batch.First;
+                    truncation = problem;
+                    truncated += batch.Last - Math.Max(batch.First, last + 1) + 1;
+                    continue;
+                }
                 if (batch.First > last + 1)
                 {
                     throw new RecoveryException(
@@ -117,14 +126,6 @@ public sealed class DurableStorage : IAsyncDisposable
                         $"records {last + 1}..{batch.First - 1} are missing" +
                         (unusable.Count > 0 ? $" (snapshots {string.Join(", ", unusable)} were unusable)" : "") +
                         ". Restore the missing snapshot files, or move the data directory aside to start empty.");
-                }
-                records.Clear();
-                if (!JournalBatch.TryRead(batch.First, batch.Last, batch.Crc, batch.Body, records, out string? problem))
-                {
-                    cutAt = batch.First;
-                    truncation = problem;
-                    truncated += batch.Last - Math.Max(batch.First, last + 1) + 1;
-                    continue;
                 }
                 foreach (var record in records)
                 {

@@ -89,13 +89,20 @@ public sealed class SqliteJournalBackend : IJournalBackend
         try
         {
             if (!reader.Read()) return null;
-            return new StoredBatch(reader.GetInt64(0), reader.GetInt64(1), unchecked((uint)reader.GetInt64(2)), (byte[])reader.GetValue(3));
+            return new StoredBatch(Integer(reader, 0), Integer(reader, 1), unchecked((uint)Integer(reader, 2)), Blob(reader, 3));
         }
-        catch (Exception ex) when (ex is SqliteException or InvalidCastException)
+        catch (Exception ex) when (ex is SqliteException or InvalidCastException or InvalidOperationException)
         {
             throw new JournalCorruptException($"{JournalPath} cannot be read past this point: {ex.Message}", ex);
         }
     }
+
+    // Damaged pages can hand back a column of another type, or NULL; such a row is unreadable, not a value to convert.
+    private static long Integer(SqliteDataReader reader, int ordinal) =>
+        reader.GetValue(ordinal) is long value ? value : throw new InvalidCastException($"column {ordinal} is not an integer");
+
+    private static byte[] Blob(SqliteDataReader reader, int ordinal) =>
+        reader.GetValue(ordinal) is byte[] value ? value : throw new InvalidCastException($"column {ordinal} is not a blob");
 
     public void Append(long first, long last, uint crc, ReadOnlySpan<byte> body)
     {
@@ -229,10 +236,10 @@ public sealed class SqliteJournalBackend : IJournalBackend
             command.CommandText = "SELECT format, sequence, taken_at, rows, crc FROM meta";
             using var reader = command.ExecuteReader();
             if (!reader.Read()) throw new JournalCorruptException($"{path} has no header row");
-            if (reader.GetInt32(0) != SnapshotFormat) throw new JournalCorruptException($"{path} has unknown format {reader.GetInt32(0)}");
-            header = new SnapshotHeader(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), unchecked((uint)reader.GetInt64(4)));
+            if (Integer(reader, 0) != SnapshotFormat) throw new JournalCorruptException($"{path} has unknown format {Integer(reader, 0)}");
+            header = new SnapshotHeader(Integer(reader, 1), Integer(reader, 2), Integer(reader, 3), unchecked((uint)Integer(reader, 4)));
         }
-        catch (SqliteException ex)
+        catch (Exception ex) when (ex is SqliteException or InvalidCastException or InvalidOperationException)
         {
             throw new JournalCorruptException($"{path} cannot be read: {ex.Message}", ex);
         }
@@ -279,9 +286,11 @@ public sealed class SqliteJournalBackend : IJournalBackend
         try
         {
             if (!reader.Read()) return null;
-            return new StoredSnapshotRow(reader.GetInt32(0), (byte[])reader.GetValue(1), (byte[])reader.GetValue(2), unchecked((uint)reader.GetInt64(3)));
+            long db = Integer(reader, 0);
+            if (db is < 0 or > int.MaxValue) throw new InvalidCastException("database number out of range");
+            return new StoredSnapshotRow((int)db, Blob(reader, 1), Blob(reader, 2), unchecked((uint)Integer(reader, 3)));
         }
-        catch (Exception ex) when (ex is SqliteException or InvalidCastException)
+        catch (Exception ex) when (ex is SqliteException or InvalidCastException or InvalidOperationException)
         {
             throw new JournalCorruptException($"{path} cannot be read past this point: {ex.Message}", ex);
         }

@@ -62,13 +62,27 @@ public class OptionsTests
     [InlineData("--databases", "0", "--databases 0 is out of range")]
     [InlineData("--shards", "3", "--shards 3 must be a power of two")]
     [InlineData("--host", "not-an-ip", "--host 'not-an-ip' is not an IP address")]
-    [InlineData("--storage", "sqlite", "--storage 'sqlite' is not available")]
+    [InlineData("--storage", "postgres", "--storage postgres is not available in this version yet")]
+    [InlineData("--storage", "tape", "--storage 'tape' must be memory, sqlite (alias disk), postgres or redis")]
     [InlineData("--active-defrag", "maybe", "--active-defrag 'maybe' must be yes or no")]
     public void Invalid_values_are_reported_with_what_to_fix(string flag, string value, string expected)
     {
         var s = Validate([flag, value], out var errors);
         Assert.Null(s);
         Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Durable_storage_settings_are_validated_and_resolved()
+    {
+        Assert.Null(Validate(["--storage", "sqlite", "--fsync", "sometimes"], out var errors));
+        Assert.Contains(errors, e => e.Contains("--fsync 'sometimes' must be always, everysec or no", StringComparison.Ordinal));
+        var s = Validate(["--storage", "disk", "--data-dir", "some/dir", "--fsync", "always", "--snapshot-min-journal", "1MB"], out _);
+        Assert.NotNull(s?.Storage);
+        Assert.Equal(Path.GetFullPath("some/dir"), s.Storage.DataDir);
+        Assert.Equal(Purple.Storage.FsyncMode.Always, s.Storage.Fsync);
+        Assert.Equal(1L << 20, s.Storage.SnapshotMinJournalBytes);
+        Assert.Null(Validate([], out _)!.Storage);
     }
 
     [Fact]

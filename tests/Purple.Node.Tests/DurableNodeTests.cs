@@ -1,0 +1,104 @@
+using System.Net.Http;
+using System.Text;
+using Purple.Node.Configuration;
+using Purple.Node.Hosting;
+
+namespace Purple.Node.Tests;
+
+/// <summary>
+/// --storage sqlite through the node (docs/storage.md): what RESP, memcached and HTTP clients wrote is there after a
+/// restart, SAVE/BGSAVE/LASTSAVE/INFO persistence answer as Redis does, and one data directory serves one node.
+/// </summary>
+public sealed class DurableNodeTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "purple-node-durable-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private NodeSettings Durable(Purple.Storage.FsyncMode fsync = Purple.Storage.FsyncMode.Always) =>
+        NodeFixture.Settings() with { Storage = new StorageSettings(_dir, fsync, 64L << 20) };
+
+    [Fact]
+    public async Task Writes_from_every_protocol_survive_a_restart_with_their_metadata()
+    {
+        var host = await NodeFixture.StartAsync(Durable());
+        await using (var resp = await RespTestClient.ConnectAsync(host.RespEndPoint!))
+        {
+            Assert.Equal("+OK", (await resp.CommandAsync("SET", "r", "resp-value", "EX", "1000")).ToString());
+            Assert.Equal(":3", (await resp.CommandAsync("INCRBY", "n", "3")).ToString());
+            Assert.Equal(":2", (await resp.CommandAsync("SADD", "s", "a", "b")).ToString());
+        }
+        using (var mc = await MemcachedOverTcpTests.McClient.ConnectAsync(host.MemcachedEndPoint!))
+        {
+            Assert.Equal("STORED", await mc.CallLineAsync("set m 77 0 2\r\nmc\r\n"));
+        }
+        using (var http = new HttpClient { BaseAddress = new Uri($"http://{host.HttpEndPoint}") })
+        {
+            using var content = new StringContent("{\"a\":1}", Encoding.UTF8, "application/json");
+            Assert.True((await http.PutAsync("/kv/h", content)).IsSuccessStatusCode);
+        }
+        await host.StopAsync();
+        await host.DisposeAsync();
+
+        var again = await NodeFixture.StartAsync(Durable());
+        try
+        {
+            await using var resp = await RespTestClient.ConnectAsync(again.RespEndPoint!);
+            Assert.Equal("\"resp-value\"", (await resp.CommandAsync("GET", "r")).ToString());
+            long ttl = long.Parse((await resp.CommandAsync("TTL", "r")).ToString().TrimStart(':'), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(ttl, 990, 1000);
+            Assert.Equal("\"3\"", (await resp.CommandAsync("GET", "n")).ToString());
+            Assert.Equal(":2", (await resp.CommandAsync("SCARD", "s")).ToString());
+            using var mc = await MemcachedOverTcpTests.McClient.ConnectAsync(again.MemcachedEndPoint!);
+            Assert.Equal("VALUE m 77 2\r\nmc\r\nEND\r\n", await mc.CallUntilAsync("get m\r\n", "END\r\n"));
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{again.HttpEndPoint}") };
+            var kv = await http.GetAsync("/kv/h");
+            Assert.Equal("application/json", kv.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("{\"a\":1}", await kv.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            await again.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Save_bgsave_lastsave_and_info_persistence_answer_as_redis_does()
+    {
+        await using var host = await NodeFixture.StartAsync(Durable(Purple.Storage.FsyncMode.EverySecond));
+        await using var resp = await RespTestClient.ConnectAsync(host.RespEndPoint!);
+        await resp.CommandAsync("SET", "k", "v");
+        string info = (await resp.CommandAsync("INFO", "persistence")).ToString();
+        Assert.Contains("aof_enabled:1", info, StringComparison.Ordinal);
+        Assert.Contains("rdb_changes_since_last_save:1", info, StringComparison.Ordinal);
+        Assert.Contains("purple_fsync:everysec", info, StringComparison.Ordinal);
+        Assert.Equal("+OK", (await resp.CommandAsync("SAVE")).ToString());
+        Assert.Contains("rdb_changes_since_last_save:0", (await resp.CommandAsync("INFO", "persistence")).ToString(), StringComparison.Ordinal);
+        long lastSave = long.Parse((await resp.CommandAsync("LASTSAVE")).ToString().TrimStart(':'), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(lastSave, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 5, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        Assert.Equal("+Background saving started", (await resp.CommandAsync("BGSAVE")).ToString());
+        Assert.Equal("-ERR syntax error", (await resp.CommandAsync("BGSAVE", "NOW")).ToString());
+        Assert.Single(Directory.GetFiles(_dir, "snapshot-*.db").Where(f => f.EndsWith(".db", StringComparison.Ordinal)).Take(1));
+    }
+
+    [Fact]
+    public async Task Save_on_a_memory_node_says_how_to_get_persistence()
+    {
+        await using var host = await NodeFixture.StartAsync(NodeFixture.Settings());
+        await using var resp = await RespTestClient.ConnectAsync(host.RespEndPoint!);
+        Assert.StartsWith("-ERR this node keeps data in memory only", (await resp.CommandAsync("SAVE")).ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("-ERR this node keeps data in memory only", (await resp.CommandAsync("BGSAVE")).ToString(), StringComparison.Ordinal);
+        Assert.Contains("aof_enabled:0", (await resp.CommandAsync("INFO", "persistence")).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_second_node_on_the_same_data_directory_is_refused_with_what_to_do()
+    {
+        await using var host = await NodeFixture.StartAsync(Durable());
+        var error = Assert.Throws<Purple.Storage.RecoveryException>(() => PurpleHost.Create(Durable(), logging => { }));
+        Assert.Contains("in use by another Purple process", error.Message, StringComparison.Ordinal);
+    }
+}

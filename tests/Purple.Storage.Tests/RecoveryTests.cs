@@ -1,0 +1,297 @@
+using Microsoft.Data.Sqlite;
+using Purple.Actors;
+using Purple.Core.Commands;
+using Purple.Core.Execution;
+using static Purple.Storage.Tests.Node;
+
+namespace Purple.Storage.Tests;
+
+/// <summary>
+/// Recovery (docs/storage.md): what a node wrote comes back — from the journal alone, from a snapshot plus the journal
+/// tail, with concurrent writers and snapshots — and damage is cut off, never replayed.
+/// </summary>
+public class RecoveryTests
+{
+    private static void MixedWrites(PurpleEngine e, long now, int round = 0)
+    {
+        string r = round.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(ExecStatus.Ok, e.Execute(new SetCommand(0, B("plain" + r), B("v"))).Status);
+        e.Execute(new SetCommand(1, B("ttl" + r), B("soon"), now + 3_600_000));
+        e.Execute(new SetCommand(0, B("mc" + r), B("item"), ClientFlags: 42, ContentType: "text/x"));
+        e.Execute(new IncrByCommand(0, B("counter"), 5));
+        e.Execute(new IncrByCommand(0, B("counter"), -2));
+        e.Execute(new AppendCommand(0, B("plain" + r), B("+more")));
+        e.Execute(new SAddCommand(2, B("set" + r), [B("a"), B("b"), B("c")]));
+        e.Execute(new SRemCommand(2, B("set" + r), [B("b")]));
+        e.Execute(new ExpireCommand(2, B("set" + r), now + 7_200_000));
+        e.Execute(new MSetCommand(3, [B("m1" + r), B("m2" + r)], [B("x"), B("y")]));
+        e.Execute(new RenameCommand(3, B("m1" + r), B("renamed" + r)));
+        e.Execute(new SetCommand(4, B("gone" + r), B("x")));
+        e.Execute(new DeleteCommand(4, [B("gone" + r)]));
+        e.Execute(new SPopCommand(2, B("set" + r), 1, 99));
+        e.Execute(new SetCommand(5, B("doomed" + r), B("x")));
+        e.Execute(new FlushDbCommand(5));
+    }
+
+    [Fact]
+    public async Task The_journal_alone_brings_back_every_type_with_its_ttl_and_metadata()
+    {
+        using var dir = new DataDir();
+        string before;
+        await using (var node = dir.Open())
+        {
+            MixedWrites(node.Engine, node.Time.NowMs);
+            before = node.Dump();
+        }
+        Assert.Empty(dir.SnapshotFiles());
+        await using var again = dir.Open();
+        Assert.Equal(before, again.Dump());
+        Assert.Equal(0, again.Report!.SnapshotSequence);
+        Assert.True(again.Report.JournalRecords >= 16, $"{again.Report.JournalRecords} records");
+    }
+
+    [Fact]
+    public async Task A_snapshot_plus_the_journal_tail_brings_back_the_state_and_replays_only_the_tail()
+    {
+        using var dir = new DataDir();
+        string before;
+        long tail;
+        await using (var node = dir.Open())
+        {
+            MixedWrites(node.Engine, node.Time.NowMs, 0);
+            var snapshot = node.Storage.Snapshot("test");
+            Assert.True(snapshot.Ok, snapshot.Error);
+            MixedWrites(node.Engine, node.Time.NowMs, 1);
+            tail = node.Storage.Journal.LastAssigned - snapshot.Sequence;
+            before = node.Dump();
+        }
+        await using var again = dir.Open();
+        Assert.Equal(before, again.Dump());
+        Assert.True(again.Report!.SnapshotSequence > 0);
+        Assert.Equal(tail, again.Report.JournalRecords);
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_with_snapshots_taken_meanwhile_recover_to_the_same_state()
+    {
+        using var dir = new DataDir();
+        string before;
+        await using (var node = dir.Open())
+        {
+            long now = node.Time.NowMs;
+            var writers = Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+            {
+                var rng = new Random(w);
+                for (int i = 0; i < 3000; i++)
+                {
+                    int db = rng.Next(3);
+                    byte[] key = B("k" + rng.Next(200));
+                    WriteCommand command = rng.Next(8) switch
+                    {
+                        0 => new SetCommand(db, key, B("v" + i), rng.Next(2) == 0 ? now + 100_000 + i : 0, ClientFlags: (uint)w),
+                        1 => new IncrByCommand(db, B("n" + rng.Next(5)), 1),
+                        2 => new AppendCommand(db, key, B("a")),
+                        3 => new SAddCommand(db, B("s" + rng.Next(20)), [B("m" + rng.Next(50))]),
+                        4 => new SRemCommand(db, B("s" + rng.Next(20)), [B("m" + rng.Next(50))]),
+                        5 => new DeleteCommand(db, [key, B("k" + rng.Next(200))]),
+                        6 => new MSetCommand(db, [key, B("k" + rng.Next(200))], [B("x"), B("y")]),
+                        _ => new RenameCommand(db, key, B("k" + rng.Next(200))),
+                    };
+                    node.Engine.Execute(command);
+                }
+            })));
+            while (!writers.IsCompleted)
+            {
+                Assert.True(node.Storage.Snapshot("test").Ok);
+                await Task.Delay(5);
+            }
+            await writers;
+            before = node.Dump();
+        }
+        await using var again = dir.Open();
+        Assert.Equal(before, again.Dump());
+        Assert.True(again.Report!.SnapshotSequence > 0);
+    }
+
+    [Fact]
+    public async Task A_cas_conditioned_write_replays_as_its_effect_so_new_cas_numbers_cannot_change_it()
+    {
+        using var dir = new DataDir();
+        await using (var node = dir.Open())
+        {
+            node.Engine.Execute(new SetCommand(0, B("k"), B("v1")));
+            Assert.Equal(ReadStatus.Found, node.Engine.TryGet(0, B("k"), out var item));
+            Assert.Equal(ExecStatus.Ok, node.Engine.Execute(new SetCommand(0, B("k"), B("v2"), Condition: SetCondition.IfCasMatches, ExpectedCas: item.Cas)).Status);
+            Assert.Equal(ExecStatus.CasMismatch, node.Engine.Execute(new SetCommand(0, B("k"), B("v3"), Condition: SetCondition.IfCasMatches, ExpectedCas: item.Cas)).Status);
+        }
+        await using var again = dir.Open();
+        Assert.Equal(ReadStatus.Found, again.Engine.TryGet(0, B("k"), out var back));
+        Assert.Equal("v2", S(back.Value));
+    }
+
+    [Fact]
+    public async Task Keys_already_expired_at_recovery_are_dropped()
+    {
+        using var dir = new DataDir();
+        var time = new ManualTime(1_800_000_000_000);
+        await using (var node = dir.Open(time: time))
+        {
+            node.Engine.Execute(new SetCommand(0, B("short"), B("x"), time.NowMs + 1000));
+            node.Engine.Execute(new SetCommand(0, B("long"), B("x"), time.NowMs + 100_000));
+            Assert.True(node.Storage.Snapshot("test").Ok);
+            node.Engine.Execute(new SetCommand(0, B("short2"), B("x"), time.NowMs + 1000));
+        }
+        time.NowMs += 5000;
+        await using var again = dir.Open(time: time);
+        Assert.Equal(1, again.Engine.DbSize(0));
+        Assert.Equal(1, again.Report!.SnapshotExpiredSkipped);
+        Assert.Equal(1, again.Report.ExpiredRemoved);
+        Assert.Equal(1, again.Engine.GetStats().KeysPerDb[0]);
+    }
+
+    [Fact]
+    public async Task A_damaged_newest_snapshot_falls_back_to_the_previous_one_and_a_longer_tail()
+    {
+        using var dir = new DataDir();
+        string before;
+        await using (var node = dir.Open())
+        {
+            MixedWrites(node.Engine, node.Time.NowMs, 0);
+            Assert.True(node.Storage.Snapshot("one").Ok);
+            MixedWrites(node.Engine, node.Time.NowMs, 1);
+            Assert.True(node.Storage.Snapshot("two").Ok);
+            MixedWrites(node.Engine, node.Time.NowMs, 2);
+            before = node.Dump();
+        }
+        var snapshots = dir.SnapshotFiles();
+        Assert.Equal(2, snapshots.Length);
+        DamageRows(snapshots[^1]);
+        await using var again = dir.Open();
+        Assert.Equal(before, again.Dump());
+        Assert.Single(again.Report!.UnusableSnapshots);
+        Assert.Contains(again.Log.Lines, l => l.Contains("is unusable", StringComparison.Ordinal));
+        Assert.True(File.Exists(snapshots[^1] + ".corrupt"));
+    }
+
+    // Changes one stored value without fixing its checksum, as a bad sector would.
+    private static void DamageRows(string snapshot)
+    {
+        using var connection = new SqliteConnection($"Data Source={snapshot};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE keys SET body = CAST(body || x'00' AS BLOB) WHERE rowid = (SELECT MAX(rowid) FROM keys)";
+        Assert.Equal(1, command.ExecuteNonQuery());
+    }
+
+    [Fact]
+    public async Task A_damaged_journal_batch_and_everything_after_it_are_dropped_never_replayed()
+    {
+        using var dir = new DataDir();
+        await using (var node = dir.Open(FsyncMode.Always))
+        {
+            // With fsync always and one writer, each write is its own group commit.
+            for (int i = 0; i < 20; i++)
+            {
+                node.Engine.Execute(new SetCommand(0, B("k" + i), B("v" + i)));
+                await node.Storage.Journal.WaitAsync(node.Storage.Journal.LastAssigned);
+            }
+        }
+        using (var connection = new SqliteConnection($"Data Source={dir.JournalFile};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE batches SET body = CAST(substr(body, 1, length(body) - 1) || x'7F' AS BLOB) WHERE first_seq = 11";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+        await using (var again = dir.Open())
+        {
+            Assert.Equal(10, again.Engine.DbSize(0));
+            for (int i = 0; i < 10; i++) Assert.Equal(ReadStatus.Found, again.Engine.TryGet(0, B("k" + i), out _));
+            Assert.Equal(10, again.Report!.TruncatedRecords);
+            Assert.Equal("checksum mismatch", again.Report.TruncationReason);
+            // Writes continue the journal after the cut, and come back too.
+            again.Engine.Execute(new SetCommand(0, B("after"), B("x")));
+        }
+        await using var third = dir.Open();
+        Assert.Equal(11, third.Engine.DbSize(0));
+        Assert.Equal(0, third.Report!.TruncatedRecords);
+    }
+
+    [Fact]
+    public async Task A_journal_with_records_missing_in_the_middle_refuses_to_start_and_says_what_to_do()
+    {
+        using var dir = new DataDir();
+        await using (var node = dir.Open(FsyncMode.Always))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                node.Engine.Execute(new SetCommand(0, B("k" + i), B("v")));
+                await node.Storage.Journal.WaitAsync(node.Storage.Journal.LastAssigned);
+            }
+        }
+        using (var connection = new SqliteConnection($"Data Source={dir.JournalFile};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM batches WHERE first_seq = 3";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+        await using var again = dir.Open(recover: false);
+        var error = Assert.Throws<RecoveryException>(() => again.Storage.Recover(again.Engine, again.Engine.Databases));
+        Assert.Contains("records 3..3 are missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("move the data directory aside", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Data_of_a_database_beyond_databases_refuses_to_start()
+    {
+        using var dir = new DataDir();
+        await using (var node = dir.Open())
+        {
+            node.Engine.Execute(new SetCommand(9, B("k"), B("v")));
+        }
+        await using var again = dir.Open(databases: 4, recover: false);
+        var error = Assert.Throws<RecoveryException>(() => again.Storage.Recover(again.Engine, again.Engine.Databases));
+        Assert.Contains("--databases 10", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Under_fsync_always_replies_wait_until_the_write_is_committed()
+    {
+        using var dir = new DataDir();
+        await using var node = dir.Open(FsyncMode.Always);
+        IDurabilityBarrier barrier = node.Storage.Journal;
+        Assert.False(barrier.MustWait(out _));
+        node.Engine.Execute(new SetCommand(0, B("k"), B("v")));
+        long assigned = node.Storage.Journal.LastAssigned;
+        if (barrier.MustWait(out long target))
+        {
+            Assert.Equal(assigned, target);
+            await barrier.WaitAsync(target).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        Assert.True(node.Storage.Journal.LastSynced >= assigned);
+        Assert.False(barrier.MustWait(out _));
+    }
+
+    [Fact]
+    public async Task Compaction_keeps_two_snapshots_and_the_journal_the_older_one_needs()
+    {
+        using var dir = new DataDir();
+        await using var node = dir.Open(FsyncMode.Always);
+        var sequences = new List<long>();
+        for (int round = 0; round < 4; round++)
+        {
+            node.Engine.Execute(new SetCommand(0, B("k" + round), B("v")));
+            await node.Storage.Journal.WaitAsync(node.Storage.Journal.LastAssigned);
+            sequences.Add(node.Storage.Snapshot("test").Sequence);
+        }
+        Assert.Equal(2, dir.SnapshotFiles().Length);
+        // Compaction runs on the commit thread; give it the write that wakes it.
+        node.Engine.Execute(new SetCommand(0, B("wake"), B("v")));
+        await node.Storage.Journal.WaitAsync(node.Storage.Journal.LastAssigned);
+        await Task.Delay(100);
+        var firstBatches = node.Backend.ReadBatches().Select(b => b.First).ToList();
+        Assert.DoesNotContain(firstBatches, first => first <= sequences[^2]);
+        Assert.Contains(firstBatches, first => first > sequences[^2]);
+    }
+}
