@@ -69,6 +69,8 @@ public sealed class DurableStorage : IAsyncDisposable
     public bool SnapshotInProgress => Volatile.Read(ref _inProgress) != 0;
     public long SnapshotsTaken;
     public long SnapshotsFailed;
+    /// <summary>Seconds spent in snapshots, successful or not (metrics).</summary>
+    public double SnapshotSecondsTotal { get; private set; }
     private int _inProgress;
 
     public RecoveryReport Recover(IRecoverableStore store, int databases)
@@ -297,6 +299,7 @@ public sealed class DurableStorage : IAsyncDisposable
             }
             finally
             {
+                SnapshotSecondsTotal += clock.Elapsed.TotalSeconds;
                 Volatile.Write(ref _inProgress, 0);
             }
         }

@@ -235,6 +235,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
         Volatile.Write(ref _written, last);
         // synchronous=FULL makes each committed transaction durable; "no" never syncs, so written is all there is.
         if (_fsync != FsyncMode.EverySecond) Volatile.Write(ref _synced, last);
+        if (_fsync == FsyncMode.Always) Syncs++;
         Signal();
         return true;
     }

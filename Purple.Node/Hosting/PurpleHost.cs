@@ -109,6 +109,7 @@ public sealed class PurpleHost : IAsyncDisposable
         _connections = new ConnectionTracker(settings.IdleTimeout, settings.OutputStallTimeout);
         if (settings.Tls is { } tls) _tls = new TlsCertificates(tls);
         _instruments = new PurpleInstruments(Engine, metrics, NodeServerInfo.ProductVersion, TimeProvider.System);
+        if (_storage is not null) StorageInstruments.Register(_instruments.Meter, _storage.Storage);
         _exporter = new PrometheusExporter(metrics, _instruments);
         var resp = new RespServerContext(Engine, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
             new RespLimits { MaxBulkLength = settings.ProtoMaxBulkLen })

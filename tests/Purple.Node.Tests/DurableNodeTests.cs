@@ -85,6 +85,24 @@ public sealed class DurableNodeTests : IDisposable
     }
 
     [Fact]
+    public async Task Metrics_show_the_journal_and_snapshots()
+    {
+        await using var host = await NodeFixture.StartAsync(Durable());
+        await using (var resp = await RespTestClient.ConnectAsync(host.RespEndPoint!))
+        {
+            await resp.CommandAsync("SET", "k", "v");
+            await resp.CommandAsync("INCR", "n");
+            Assert.Equal("+OK", (await resp.CommandAsync("SAVE")).ToString());
+        }
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{host.HttpEndPoint}") };
+        string text = await http.GetStringAsync("/metrics");
+        Assert.Contains("purple_journal_records_total 2", text, StringComparison.Ordinal);
+        Assert.Contains("purple_journal_fsyncs_total 2", text, StringComparison.Ordinal);
+        Assert.Contains("purple_snapshots_total{result=\"ok\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("purple_snapshot_changes 0", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Save_on_a_memory_node_says_how_to_get_persistence()
     {
         await using var host = await NodeFixture.StartAsync(NodeFixture.Settings());
