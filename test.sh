@@ -171,12 +171,12 @@ except Exception:
 EOF
 }
 
-start_server() {
+start_server() {  # start_server [extra purple-node flags...]
   read -r RESP_PORT MC_PORT HTTP_PORT GRPC_PORT < <(free_ports 4)
-  SERVER_LOG="$RESULTS/purple-node.log"
+  SERVER_LOG="$RESULTS/${SERVER_LOG_NAME:-purple-node}.log"
   say "starting purple-node: RESP :$RESP_PORT, memcached :$MC_PORT, HTTP :$HTTP_PORT, gRPC :$GRPC_PORT"
   "$PURPLE_BIN" --host 127.0.0.1 --resp-port "$RESP_PORT" --memcached-port "$MC_PORT" \
-    --http-port "$HTTP_PORT" --grpc-port "$GRPC_PORT" </dev/null >"$SERVER_LOG" 2>&1 &
+    --http-port "$HTTP_PORT" --grpc-port "$GRPC_PORT" "$@" </dev/null >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   local deadline=$((SECONDS + ${READY_TIMEOUT:-60}))
   while [ $SECONDS -lt $deadline ]; do
@@ -244,6 +244,37 @@ else
     fail_note "purple-node died during the interop tests (log: $SERVER_LOG)"; tail -50 "$SERVER_LOG" >&2
   fi
   stop_server
+
+  # The storage contract: the protocol suites again, on a node that journals every write (--storage sqlite,
+  # --fsync always, so every reply also waits for its commit). Every operation must behave as on memory.
+  DURABLE_DIR="$RESULTS/durable-data"
+  rm -rf "$DURABLE_DIR"
+  if SERVER_LOG_NAME=purple-node-durable start_server --storage sqlite --fsync always --data-dir "$DURABLE_DIR"; then
+    export PURPLE_RESP_PORT=$RESP_PORT PURPLE_HTTP_PORT=$HTTP_PORT PURPLE_MEMCACHED_PORT=$MC_PORT PURPLE_GRPC_PORT=$GRPC_PORT
+    JUNIT="$RESULTS/interop-durable-pytest.xml"
+    say "pytest protocol suites on --storage sqlite --fsync always"
+    timeout -k 10 "${INTEROP_TIMEOUT:-600}" "$PY" -m pytest -q -p no:cacheprovider -o junit_family=xunit2 --junitxml="$JUNIT" \
+      -o junit_suite_name=durable tests/interop/test_strings.py tests/interop/test_keys.py tests/interop/test_sets.py \
+      tests/interop/test_transactions.py tests/interop/test_resp3.py tests/interop/test_concurrency.py \
+      tests/interop/test_memcached_mixed.py tests/interop/memcached tests/interop/test_grpc.py tests/interop/test_grpc_compat.py \
+      </dev/null 2>&1 | tee "$RESULTS/interop-durable-pytest.log" | tail -20
+    rc=${PIPESTATUS[0]}
+    if [ ! -s "$JUNIT" ]; then
+      fail_note "durable interop pytest exited $rc and wrote no JUnit XML"
+    else
+      RESULT_FILES+=("$JUNIT")
+      read -r _p f < <("$PY" tests/tools/count_results.py "$JUNIT" 2>/dev/null)
+      if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then fail_note "durable interop pytest exited $rc with no failed test recorded"; fi
+    fi
+    run_checks redis-cli tests/interop/redis_cli.sh "$RESULTS/redis-cli-durable.log" "$RESP_PORT"
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      fail_note "durable purple-node died during the interop tests (log: $SERVER_LOG)"; tail -50 "$SERVER_LOG" >&2
+    fi
+    stop_server
+  else
+    stop_server
+    fail_note "interop: durable purple-node did not become ready"
+  fi
 fi
 
 # ---------------------------------------------------------------------------------------

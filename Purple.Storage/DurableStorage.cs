@@ -291,8 +291,9 @@ public sealed class DurableStorage : IAsyncDisposable
                     image.Sequence, reason, counts.Rows, counts.Bytes, (long)clock.Elapsed.TotalMilliseconds, captured);
                 return LastSnapshot = new SnapshotResult(true, image.Sequence, counts.Rows, counts.Bytes, clock.Elapsed, null);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or JournalCorruptException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
+                // A snapshot that fails leaves the previous ones and the whole journal in place; nothing is lost.
                 Interlocked.Increment(ref SnapshotsFailed);
                 _logger.LogError("Snapshot ({Reason}) to {Location} failed: {Error}", reason, _backend.Location, ex.Message);
                 return LastSnapshot = new SnapshotResult(false, image?.Sequence ?? 0, counts.Rows, counts.Bytes, clock.Elapsed, ex.Message);

@@ -141,6 +141,21 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
 
     private void Run()
     {
+        try
+        {
+            Commit();
+        }
+        catch (Exception ex)
+        {
+            // A bug here must not take the process down silently with it: say so, and refuse to acknowledge more.
+            _fault = "journal stopped: " + ex.GetType().Name;
+            _logger.LogCritical(ex, "The journal's commit thread failed; writes are no longer made durable");
+            Signal();
+        }
+    }
+
+    private void Commit()
+    {
         var pending = new List<JournalRecord>();
         var body = new ArrayBufferWriter<byte>(64 * 1024);
         long lastSync = Environment.TickCount64;
