@@ -96,7 +96,12 @@ public static class Program
     private static void LogStartup(PurpleHost host)
     {
         var s = host.Settings;
-        if (host.Settings.Storage is { } storage)
+        if (host.Settings.Redis is { } redis)
+        {
+            host.Logger.LogInformation("Purple {Version} started (pid {Pid}, storage redis at {Redis}, database {BaseDb} and up)",
+                NodeServerInfo.ProductVersion, Environment.ProcessId, redis.Endpoint, redis.Endpoint.BaseDb);
+        }
+        else if (host.Settings.Storage is { } storage)
         {
             host.Logger.LogInformation("Purple {Version} started (pid {Pid}, storage sqlite in {DataDir}, fsync {Fsync})",
                 NodeServerInfo.ProductVersion, Environment.ProcessId, storage.DataDir, storage.Fsync switch { Purple.Storage.FsyncMode.Always => "always", Purple.Storage.FsyncMode.EverySecond => "everysec", _ => "no" });

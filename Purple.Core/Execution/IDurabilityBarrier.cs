@@ -19,8 +19,18 @@ public interface IDurabilityBarrier
     ValueTask WaitAsync(long target, CancellationToken cancellation = default);
 }
 
-/// <summary>The durable store cannot take writes (a failing disk or database); the message names the cause, never a value.</summary>
-public sealed class StorageUnavailableException(string message) : Exception(message);
+/// <summary>
+/// The storage behind the engine failed a call; protocols answer it in their own terms (RESP "-ERR …", memcached
+/// "SERVER_ERROR …", HTTP 503/501, gRPC UNAVAILABLE/UNIMPLEMENTED) and the connection goes on. The message names the
+/// cause, never a value.
+/// </summary>
+public abstract class StorageException(string message) : Exception(message);
+
+/// <summary>The store cannot be reached or cannot write (a failing disk, an unreachable Redis).</summary>
+public sealed class StorageUnavailableException(string message) : StorageException(message);
+
+/// <summary>The storage mode cannot do this operation (docs/storage.md lists which).</summary>
+public sealed class StorageNotSupportedException(string message) : StorageException(message);
 
 public static class DurabilityBarrierExtensions
 {

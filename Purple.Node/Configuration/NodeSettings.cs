@@ -41,6 +41,9 @@ public sealed record NodeSettings(
     /// <summary>TLS material and which listeners use it; null when no certificate is configured.</summary>
     public TlsSettings? Tls { get; init; }
 
+    /// <summary>--storage redis: the Redis every operation goes to; null otherwise.</summary>
+    public RedisSettings? Redis { get; init; }
+
     /// <summary>Durable storage (--storage sqlite); null for memory.</summary>
     public StorageSettings? Storage { get; init; }
 
@@ -53,3 +56,6 @@ public sealed record TlsSettings(string CertPath, string KeyPath, string? CaPath
 
 /// <summary>--storage sqlite: where (--data-dir), how often the journal is forced to disk (--fsync), and when snapshots are taken.</summary>
 public sealed record StorageSettings(string DataDir, Purple.Storage.FsyncMode Fsync, long SnapshotMinJournalBytes);
+
+/// <summary>--storage redis: where Redis is (--redis) and how long a call may wait for it (--redis-timeout).</summary>
+public sealed record RedisSettings(Purple.Storage.Redis.RedisEndpoint Endpoint, TimeSpan Timeout);

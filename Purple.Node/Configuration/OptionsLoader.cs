@@ -40,6 +40,8 @@ public static class OptionsLoader
         ["--cache-default-ttl"] = nameof(PurpleOptions.CacheDefaultTtl),
         ["--storage"] = nameof(PurpleOptions.Storage),
         ["--data-dir"] = nameof(PurpleOptions.DataDir),
+        ["--redis"] = nameof(PurpleOptions.Redis),
+        ["--redis-timeout"] = nameof(PurpleOptions.RedisTimeout),
         ["--fsync"] = nameof(PurpleOptions.Fsync),
         ["--snapshot-min-journal"] = nameof(PurpleOptions.SnapshotMinJournal),
         ["--log-format"] = nameof(PurpleOptions.LogFormat),

@@ -107,6 +107,10 @@ public static class OptionsValidator
         {
             errors.Add($"--inline-io '{o.InlineIo}' must be yes or no.");
         }
+        var redis = RedisSettings(o, errors);
+        // Redis calls block the calling thread until Redis answers; on a socket I/O thread that would stall every
+        // connection served by it, so protocol code runs on the thread pool in this mode.
+        if (redis is not null) inlineIo = false;
         bool activeDefrag = o.ActiveDefrag.Equals("yes", StringComparison.OrdinalIgnoreCase);
         if (!activeDefrag && !o.ActiveDefrag.Equals("no", StringComparison.OrdinalIgnoreCase))
         {
@@ -123,16 +127,49 @@ public static class OptionsValidator
             IdleTimeout = idleTimeout,
             OutputStallTimeout = stallTimeout,
             Storage = storage,
+            Redis = redis,
         };
+    }
+
+    private static RedisSettings? RedisSettings(PurpleOptions o, List<string> errors)
+    {
+        bool redisMode = o.Storage.Equals("redis", StringComparison.OrdinalIgnoreCase);
+        if (!redisMode)
+        {
+            if (!string.IsNullOrEmpty(o.Redis)) errors.Add("--redis is only used with --storage redis.");
+            return null;
+        }
+        if (string.IsNullOrWhiteSpace(o.Redis))
+        {
+            errors.Add("--storage redis needs --redis redis://host:port[/db] (the Redis to front).");
+            return null;
+        }
+        var addresses = o.Redis.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries);
+        if (addresses.Length > 1)
+        {
+            errors.Add("--redis names several endpoints: Redis Cluster is not supported in this version yet; give one redis://host:port[/db].");
+            return null;
+        }
+        if (!Purple.Storage.Redis.RedisEndpoint.TryParse(addresses[0], out var endpoint, out string? error))
+        {
+            errors.Add($"--redis {error}.");
+            return null;
+        }
+        if (!TryParseDuration(o.RedisTimeout, out var timeout) || timeout < TimeSpan.FromMilliseconds(10) || timeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"--redis-timeout '{o.RedisTimeout}' must be a duration between 10ms and 10m, such as 5s.");
+            return null;
+        }
+        return new RedisSettings(endpoint!, timeout);
     }
 
     private static StorageSettings? StorageSettings(PurpleOptions o, List<string> errors)
     {
         string mode = o.Storage.ToLowerInvariant();
-        if (mode == "memory") return null;
-        if (mode is "postgres" or "redis")
+        if (mode is "memory" or "redis") return null;
+        if (mode is "postgres")
         {
-            errors.Add($"--storage {mode} is not available in this version yet; use memory or sqlite (docs/storage.md).");
+            errors.Add($"--storage {mode} is not available in this version yet; use memory, sqlite or redis (docs/storage.md).");
             return null;
         }
         if (mode is not ("sqlite" or "disk"))

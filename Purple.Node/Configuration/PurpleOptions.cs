@@ -82,6 +82,12 @@ public sealed class PurpleOptions
     /// <summary>Storage mode: "memory" (nothing kept across restarts) or "sqlite" (alias "disk"): journal and snapshots under <see cref="DataDir"/> (docs/storage.md).</summary>
     public string Storage { get; set; } = "memory";
 
+    /// <summary>--storage redis: the Redis to front, redis://[user:password@]host:port[/db] (db = the Redis database Purple's 0 maps to).</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>--storage redis: how long a call may wait for Redis before the client gets an "unavailable" error.</summary>
+    public string RedisTimeout { get; set; } = "5s";
+
     /// <summary>Where durable storage keeps its files (created if missing).</summary>
     public string DataDir { get; set; } = "data";
 

@@ -44,6 +44,10 @@ public sealed class PurpleHost : IAsyncDisposable
     private readonly KestrelRefusals _kestrelRefusals;
     private volatile bool _ready;
     private readonly NodeStorage? _storage;
+    private readonly Purple.Storage.Redis.RedisDataStore? _redis;
+
+    /// <summary>The external Redis every operation goes to (--storage redis); null otherwise.</summary>
+    public Purple.Storage.Redis.RedisDataStore? Redis => _redis;
 
     /// <summary>Durable storage when --storage sqlite; null in memory mode.</summary>
     public NodeStorage? Storage => _storage;
@@ -104,27 +108,40 @@ public sealed class PurpleHost : IAsyncDisposable
             Shards = settings.Shards,
             ActiveDefrag = settings.ActiveDefrag,
         });
+        if (settings.Redis is { } redis)
+        {
+            // Every call blocks its thread until Redis answers; enough pool threads keep blocked callers from starving
+            // the ones whose replies have arrived.
+            ThreadPool.GetMinThreads(out int workers, out int io);
+            ThreadPool.SetMinThreads(Math.Max(workers, 128), io);
+            _redis = new Purple.Storage.Redis.RedisDataStore(
+                new Purple.Storage.Redis.RedisClient(redis.Endpoint, connections: 2, timeout: redis.Timeout), settings.Databases);
+        }
+        IDataStore store = (IDataStore?)_redis ?? Engine;
         var info = new NodeServerInfo(TimeProvider.System, settings.ConfigFile);
         var metrics = Metrics = new NodeMetrics();
         _connections = new ConnectionTracker(settings.IdleTimeout, settings.OutputStallTimeout);
         if (settings.Tls is { } tls) _tls = new TlsCertificates(tls);
-        _instruments = new PurpleInstruments(Engine, metrics, NodeServerInfo.ProductVersion, TimeProvider.System);
+        _instruments = new PurpleInstruments(store, metrics, NodeServerInfo.ProductVersion, TimeProvider.System);
         if (_storage is not null) StorageInstruments.Register(_instruments.Meter, _storage.Storage);
         _exporter = new PrometheusExporter(metrics, _instruments);
-        var resp = new RespServerContext(Engine, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
+        var resp = new RespServerContext(store, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
             new RespLimits { MaxBulkLength = settings.ProtoMaxBulkLen })
         {
             Metrics = metrics.Resp, Auth = settings.Auth, Durability = Durability,
             Persistence = (IPersistence?)_storage ?? new MemoryOnlyPersistence(info.StartedAt),
         };
         builder.Services.AddSingleton(resp);
-        var memcached = _memcachedContext = new MemcachedServerContext(Engine, TimeProvider.System,
+        var memcached = _memcachedContext = new MemcachedServerContext(store, TimeProvider.System,
             new MemcachedLimits { MaxItemSize = settings.MemcachedMaxItemSize }, NodeServerInfo.ProductVersion)
         {
             Metrics = metrics.Memcached, Auth = settings.Auth, Durability = Durability,
         };
         builder.Services.AddSingleton(memcached);
-        var httpApi = new HttpApiContext(Engine, TimeProvider.System, settings.CacheDefaultTtl, settings.ProtoMaxBulkLen) { Durability = Durability };
+        var httpApi = new HttpApiContext(store, TimeProvider.System, settings.CacheDefaultTtl, settings.ProtoMaxBulkLen)
+        {
+            Durability = Durability, StoreMayFail = _redis is not null,
+        };
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Purple";
@@ -274,6 +291,19 @@ public sealed class PurpleHost : IAsyncDisposable
             _storage.Storage.Start();
         }
         Engine.Start();
+        if (_redis is not null)
+        {
+            try
+            {
+                _redis.Client.Call(0, "PING");
+            }
+            catch (StorageException ex)
+            {
+                // Front ends may start before their Redis: clients get "unavailable" errors until it answers.
+                Logger.LogWarning("Redis is not reachable yet: {Reason}", ex.Message);
+            }
+            _redis.StartSweeper(TimeSpan.FromSeconds(1));
+        }
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -290,6 +320,7 @@ public sealed class PurpleHost : IAsyncDisposable
         // After the listeners are gone, so the final snapshot and journal drain see every acknowledged write.
         if (_storage is not null) await _storage.DisposeAsync().ConfigureAwait(false);
         _storageLogging?.Dispose();
+        _redis?.Dispose();
         _exporter.Dispose();
         _kestrelRefusals.Dispose();
         _instruments.Dispose();

@@ -132,9 +132,10 @@ public sealed class GrpcDispatcher
             if (ex.Rejection is { } reason) _metrics.Rejected(reason);
             Finish(context, ex.Code, ex.Message, trailersOnly: !response.HasStarted);
         }
-        catch (StorageUnavailableException ex)
+        catch (StorageException ex)
         {
-            Finish(context, GrpcStatusCode.Unavailable, ex.Message, trailersOnly: !response.HasStarted);
+            var code = ex is StorageNotSupportedException ? GrpcStatusCode.Unimplemented : GrpcStatusCode.Unavailable;
+            Finish(context, code, ex.Message, trailersOnly: !response.HasStarted);
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested
                                                  && (deadline.IsCancellationRequested || Environment.TickCount64 >= expiresAt))

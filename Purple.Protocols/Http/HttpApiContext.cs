@@ -17,6 +17,9 @@ public sealed class HttpApiContext
 
     /// <summary>What responses (HTTP and gRPC) wait on with durable storage (docs/storage.md); null in memory mode.</summary>
     public IDurabilityBarrier? Durability { get; init; }
+
+    /// <summary>True when the store is remote (--storage redis) and a call can fail; such failures become 503 problems.</summary>
+    public bool StoreMayFail { get; init; }
     public TimeProvider Time { get; }
 
     /// <summary>TTL of a cache entry written without one (DESIGN §3: 5 s unless configured; 0 in a request means this).</summary>

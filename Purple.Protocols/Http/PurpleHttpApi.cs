@@ -19,23 +19,27 @@ public static partial class PurpleHttpApi
     public static IEndpointRouteBuilder MapPurpleHttpApi(this IEndpointRouteBuilder routes, HttpApiContext api)
     {
         IEndpointRouteBuilder app = routes;
-        if (api.Durability is { } durability)
+        if (api.Durability is not null || api.StoreMayFail)
         {
             // With durable storage a response waits until the journal has what it reports (docs/storage.md). The filter
             // runs after the handler has executed its write and before the result is written, so nothing is sent early.
+            // A store that fails a call (an unreachable Redis) gives 503, an operation the mode lacks 501.
+            var durability = api.Durability;
             var group = routes.MapGroup("");
             group.AddEndpointFilter(async (context, next) =>
             {
-                var result = await next(context).ConfigureAwait(false);
                 try
                 {
+                    var result = await next(context).ConfigureAwait(false);
                     await durability.WhenSafeAsync(context.HttpContext.RequestAborted).ConfigureAwait(false);
+                    return result;
                 }
-                catch (StorageUnavailableException ex)
+                catch (StorageException ex)
                 {
-                    return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable", detail: ex.Message);
+                    return ex is StorageNotSupportedException
+                        ? Results.Problem(statusCode: StatusCodes.Status501NotImplemented, title: "Not supported by this storage mode", detail: ex.Message)
+                        : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable", detail: ex.Message);
                 }
-                return result;
             });
             app = group;
         }

@@ -68,6 +68,12 @@ public sealed partial class MemcachedSession
         {
             Run(r);
         }
+        catch (Purple.Core.Execution.StorageException ex)
+        {
+            // An external store failed the call (docs/storage.md): memcached's server-side error, the connection goes on.
+            Writer.Muted = false;
+            Writer.Raw(System.Text.Encoding.ASCII.GetBytes("SERVER_ERROR " + ex.Message.ReplaceLineEndings(" ") + "\r\n"));
+        }
         finally
         {
             Writer.Muted = false;

@@ -97,7 +97,15 @@ public sealed class RespSession
         CommandsProcessed++;
         LastCommand = spec.Name;
         long start = CommandClock;
-        spec.Handler!(this, args, writer);
+        try
+        {
+            spec.Handler!(this, args, writer);
+        }
+        catch (Purple.Core.Execution.StorageException ex)
+        {
+            // An external store failed the call (docs/storage.md): this command fails, the connection goes on.
+            writer.Error("ERR " + ex.Message);
+        }
         // One clock read per command: this command's end starts the next one's time (parsing included).
         long end = System.Diagnostics.Stopwatch.GetTimestamp();
         Server.Metrics.Commands.RecordTicks(spec.MetricsSlot, end - start);
