@@ -86,6 +86,25 @@ public class OptionsTests
     }
 
     [Fact]
+    public void Redis_storage_settings_are_validated_and_keep_the_password_out_of_messages()
+    {
+        Assert.Null(Validate(["--storage", "redis"], out var errors));
+        Assert.Contains(errors, e => e.Contains("--storage redis needs --redis redis://host:port[/db]", StringComparison.Ordinal));
+        Assert.Null(Validate(["--storage", "redis", "--redis", "redis://a:1,redis://b:2"], out errors));
+        Assert.Contains(errors, e => e.Contains("Redis Cluster is not supported in this version yet", StringComparison.Ordinal));
+        Assert.Null(Validate(["--storage", "redis", "--redis", "http://u:topsecret@h:1"], out errors));
+        Assert.DoesNotContain(errors, e => e.Contains("topsecret", StringComparison.Ordinal));
+        Assert.Null(Validate(["--redis", "redis://h:1"], out errors));
+        Assert.Contains(errors, e => e.Contains("--redis is only used with --storage redis", StringComparison.Ordinal));
+        var s = Validate(["--storage", "redis", "--redis", "redis://:pw@10.0.0.5:6380/4", "--redis-timeout", "250ms"], out _);
+        Assert.NotNull(s?.Redis);
+        Assert.Equal(new Purple.Storage.Redis.RedisEndpoint("10.0.0.5", 6380, 4, null, "pw"), s.Redis.Endpoint);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), s.Redis.Timeout);
+        // Calls block their thread until Redis answers, so protocol code leaves the socket threads.
+        Assert.False(s.InlineIo);
+    }
+
+    [Fact]
     public void Two_listeners_on_one_port_is_an_error()
     {
         Assert.Null(Validate(["--resp-port", "9000", "--http-port", "9000"], out var errors));

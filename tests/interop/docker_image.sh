@@ -6,7 +6,10 @@
 #   - the command the image runs — its ENTRYPOINT and CMD, with /app mapped to a `dotnet publish` of
 #     Purple.Node made exactly as the build stage makes it — starts on this machine, binds all interfaces,
 #     serves RESP and HTTP, passes the image's HEALTHCHECK command, and stops cleanly on SIGTERM;
-#   - compose.yml's command (with a password secret) refuses unauthenticated clients and serves with it.
+#   - compose.yml's command (with a password secret) refuses unauthenticated clients and serves with it,
+#     keeping its data in the data directory across a restart;
+#   - compose.redis.yml parses, and its two front ends' command, pointed at a redis-server started here,
+#     serves the same data from both.
 # usage: tests/interop/docker_image.sh        Ends with "docker: N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -101,11 +104,57 @@ check image-command-stops-cleanly-on-sigterm 0 "$rc"
 mapfile -t COMPOSE_CMD < <("$PY" -c '
 import re, sys, json
 text = open(sys.argv[1]).read()
-print("\n".join(json.loads(re.search(r"command:\s*(\[.*\])", text).group(1))))' "$ROOT/docker/compose.yml")
-mapfile -t RUN < <(app "${ENTRY[@]}" "${COMPOSE_CMD[@]}" | sed "s|^/run/secrets/purple_password\$|$TMP/purple_password.txt|")
+print("\n".join(json.loads(re.search(r"command:\s*(\[.*?\])", text, re.S).group(1))))' "$ROOT/docker/compose.yml")
+mapfile -t RUN < <(app "${ENTRY[@]}" "${COMPOSE_CMD[@]}" | sed -e "s|^/run/secrets/purple_password\$|$TMP/purple_password.txt|" -e "s|^/data\$|$TMP/data|")
 "${RUN[@]}" >"$TMP/node2.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$HTTP/readyz" >/dev/null && break; sleep 0.25; done
 check compose-command-refuses-without-password "NOAUTH Authentication required." "$(redis-cli -p "$RESP" PING 2>&1)"
 check compose-command-serves-with-password PONG "$(redis-cli --no-auth-warning -a compose-secret -p "$RESP" PING 2>&1)"
+redis-cli --no-auth-warning -a compose-secret -p "$RESP" SET kept-on-the-volume yes >/dev/null 2>&1
+kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null
+"${RUN[@]}" >"$TMP/node3.log" 2>&1 &
+PID=$!
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$HTTP/readyz" >/dev/null && break; sleep 0.25; done
+check compose-command-keeps-data-across-a-restart yes "$(redis-cli --no-auth-warning -a compose-secret -p "$RESP" GET kept-on-the-volume 2>&1)"
+kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=""
+
+# --- compose.redis.yml: two front ends over one Redis -------------------------------------------------------
+cp "$ROOT/docker/compose.redis.yml" "$TMP/compose.redis.yml"
+if out=$(cd "$TMP" && docker-compose -f compose.redis.yml --project-directory "$ROOT/docker" config 2>&1); then
+  pass compose-redis-config-parses
+  for service in redis purple-a purple-b; do
+    grep -qE "^  $service:" <<<"$out" && pass "compose-redis-service-$service" || fail "compose-redis-service-$service" "missing"
+  done
+  [ "$(grep -c -- '- redis://redis:6379/0' <<<"$out")" -eq 2 ] && pass compose-redis-both-front-ends-use-redis \
+    || fail compose-redis-both-front-ends-use-redis "$out"
+else
+  fail compose-redis-config-parses "$out"
+fi
+mapfile -t FRONT_CMD < <("$PY" -c '
+import re, sys, json
+text = open(sys.argv[1]).read()
+print("\n".join(json.loads(re.search(r"purple-b:.*?command:\s*(\[.*?\])", text, re.S).group(1))))' "$ROOT/docker/compose.redis.yml")
+BACKEND_PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --bind 127.0.0.1 --port "$BACKEND_PORT" --save "" --dir "$TMP" >"$TMP/redis.log" 2>&1 &
+BACKEND_PID=$!
+for _ in $(seq 1 40); do redis-cli -p "$BACKEND_PORT" PING >/dev/null 2>&1 && break; sleep 0.1; done
+start_front() {  # start_front RESP HTTP: the compose command with the secret and Redis mapped to this machine
+  mapfile -t RUN < <(app "${ENTRY[@]}" "${FRONT_CMD[@]}" --resp-port "$1" --http-port "$2" --memcached-port 0 --grpc-port 0 \
+    | sed -e "s|^/run/secrets/purple_password\$|$TMP/purple_password.txt|" -e "s|^redis://redis:6379/0\$|redis://127.0.0.1:$BACKEND_PORT/0|")
+  "${RUN[@]}" >>"$TMP/fronts.log" 2>&1 &
+}
+read -r R1 H1 R2 H2 < <("$PY" -c '
+import socket
+s = [socket.socket() for _ in range(4)]
+[x.bind(("127.0.0.1", 0)) for x in s]
+print(" ".join(str(x.getsockname()[1]) for x in s))')
+start_front "$R1" "$H1"; PID_A=$!
+start_front "$R2" "$H2"; PID_B=$!
+for port in "$H1" "$H2"; do for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.25; done; done
+redis-cli --no-auth-warning -a compose-secret -p "$R1" SET through-a hello >/dev/null 2>&1
+check compose-redis-front-ends-share-data hello "$(redis-cli --no-auth-warning -a compose-secret -p "$R2" GET through-a 2>&1)"
+check compose-redis-data-is-in-redis hello "$(redis-cli -p "$BACKEND_PORT" GET through-a 2>&1)"
+kill -TERM "$PID_A" "$PID_B" 2>/dev/null; wait "$PID_A" "$PID_B" 2>/dev/null
+kill "$BACKEND_PID" 2>/dev/null; wait "$BACKEND_PID" 2>/dev/null
 finish
