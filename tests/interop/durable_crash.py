@@ -466,14 +466,30 @@ def crash_loop(base, fsync, cycles, seed, sigterm_cycle):
             load_start = time.monotonic()
             delay = rng.uniform(0.3, 1.5)
             if cycle % 3 == 1:
-                time.sleep(rng.uniform(0.05, delay - 0.1))
+                # BGSAVE mid-load. Every other time the kill waits for the snapshot to be done and then lets the
+                # load run 0.1-0.5 s more (recovery = that snapshot + a journal tail); otherwise it comes when it
+                # comes, often while the snapshot is being written.
+                wait_for_it = cycle % 2 == 1
+                time.sleep(rng.uniform(0.05, max(0.06, delay - 0.1)))
+                admin = node.client()
                 try:
-                    reply = node.client().execute_command("BGSAVE")
+                    saves = int(admin.info("persistence")["rdb_saves"])
+                    reply = admin.execute_command("BGSAVE")
                     bgsaves += 1
                     detail(f"{label}: BGSAVE -> {reply!r}")
+                    if wait_for_it:
+                        until = time.monotonic() + 20
+                        while int(admin.info("persistence")["rdb_saves"]) == saves and time.monotonic() < until:
+                            time.sleep(0.02)
+                        done = int(admin.info("persistence")["rdb_saves"]) > saves
+                        all_ok &= check(f"{label}: BGSAVE completes under load", done,
+                                        f"rdb_saves still {saves} 20 s later")
+                        delay = time.monotonic() - load_start + rng.uniform(0.1, 0.5)
                 except redis.RedisError as e:
                     bad(f"{label}: BGSAVE", str(e))
                     all_ok = False
+                finally:
+                    admin.close()
                 time.sleep(max(0.0, load_start + delay - time.monotonic()))
             else:
                 time.sleep(delay)
@@ -721,6 +737,9 @@ def corruption(base, seed):
                expect_all=True, expect_log=fallback)
     trials.run("newest snapshot truncated to half (falls back to the older one)",
                lambda d: truncate_to(os.path.basename(newest_snapshot(d)), lambda s: s // 2)(d),
+               expect_all=True, expect_log=fallback)
+    trials.run("newest snapshot truncated mid-page (falls back to the older one)",
+               lambda d: truncate_to(os.path.basename(newest_snapshot(d)), lambda s: (s // 4096 - 1) * 4096 + 1771)(d),
                expect_all=True, expect_log=fallback)
     for count in (2, 32):
         trials.run(f"newest snapshot with {count} random bit flips", flip_random(newest_snapshot, count, rng),
