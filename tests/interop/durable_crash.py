@@ -2,7 +2,8 @@
 """Crash and corruption checks of durable storage (--storage sqlite, docs/storage.md) against real purple-node
 processes that this script starts, kills and restarts on one data directory.
 
-usage: tests/interop/durable_crash.py [--seed N] [--cycles N] [--everysec-cycles N] [--keep]
+usage: tests/interop/durable_crash.py [--seed N] [--cycles N] [--everysec-cycles N] [--keep] [-v]
+                                      [--only always|everysec|corruption ...]
 
   a) --fsync always: CYCLES (20) times: start the node on the same data dir, check that every write acknowledged
      so far is there, run a write load from THREADS (4) connections (SET of unique keys with values derived from
@@ -404,9 +405,9 @@ def fold(hist, results):
     return acked, inflight, errors
 
 
-def log_problems(node, since=0):
+def log_problems(node):
     """Stack traces or critical errors in the node's output, and warnings of corrupt data (after a plain kill)."""
-    text = (node.stdout() + node.stderr())[since:]
+    text = node.stdout() + node.stderr()
     found = []
     if STACK_TRACE.search(text):
         found.append("stack trace / critical error in its output")
