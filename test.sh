@@ -12,8 +12,10 @@
 #     --junitxml), tests/interop/redis_cli.sh, tests/interop/memcached_tools.sh and
 #     tests/interop/http_curl.sh (curl against the HTTP/JSON API; it starts and stops one more
 #     small node of its own for 413/507), metrics_prometheus.sh (promtool and a real Prometheus
-#     scrape), docker_image.sh (compose config, the image's command run here) and cli.sh (the
-#     purple tool packed, installed and driven); the auth and TLS suites start nodes of their own;
+#     scrape), docker_image.sh (compose config, the image's command run here), cli.sh (the
+#     purple tool packed, installed and driven) and durable_crash.py (--storage sqlite nodes of its
+#     own killed mid-load and restarted, and started on corrupted files); the auth and TLS suites
+#     start nodes of their own;
 #     then stops the server (SIGTERM, then SIGKILL; also on any exit);
 #  4. counts the real results (TRX + JUnit XML + every check script's summary line); a test project whose run crashed or left no TRX, a failed build, a server that did
 #     not come up, or a check script without its summary line counts as failed.
@@ -239,6 +241,7 @@ else
   run_checks metrics tests/interop/metrics_prometheus.sh "$RESULTS/metrics.log" "$HTTP_PORT" "$RESP_PORT"
   run_checks docker tests/interop/docker_image.sh "$RESULTS/docker.log"
   run_checks cli tests/interop/cli.sh "$RESULTS/cli.log" --no-build   # packs, installs and serves its own purple
+  run_checks durable-crash tests/interop/durable_crash.py "$RESULTS/durable-crash.log"   # SIGKILL loops and corrupted files on --storage sqlite nodes of its own
 
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     fail_note "purple-node died during the interop tests (log: $SERVER_LOG)"; tail -50 "$SERVER_LOG" >&2
