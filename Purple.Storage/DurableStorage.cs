@@ -34,7 +34,7 @@ public sealed record SnapshotResult(bool Ok, long Sequence, long Keys, long Byte
 /// Order of use: construct; pass <see cref="Journal"/> as the engine's journal; <see cref="Recover"/>;
 /// <see cref="Start"/>; serve; <see cref="StopAsync"/>.
 /// </summary>
-public sealed class DurableStorage : IAsyncDisposable
+public sealed partial class DurableStorage : IAsyncDisposable
 {
     private const int SnapshotsKept = 2;
 
@@ -98,52 +98,11 @@ public sealed class DurableStorage : IAsyncDisposable
             }
         }
 
-        long last = baseSequence, replayed = 0, truncated = 0;
-        string? truncation = null, movedTo = null;
-        var records = new List<JournalRecord>();
-        long? cutAt = null;
-        try
-        {
-            foreach (var batch in _backend.ReadBatches())
-            {
-                if (cutAt is not null)
-                {
-                    truncated += batch.Last - batch.First + 1;
-                    continue;
-                }
-                if (batch.Last <= baseSequence) continue;
-                records.Clear();
-                // Checked before continuity, so a damaged sequence number reads as damage (cut) rather than as missing records.
-                if (!JournalBatch.TryRead(batch.First, batch.Last, batch.Crc, batch.Body, records, out string? problem))
-                {
-                    cutAt = batch.First;
-                    truncation = problem;
-                    truncated += batch.Last - Math.Max(batch.First, last + 1) + 1;
-                    continue;
-                }
-                if (batch.First > last + 1)
-                {
-                    throw new RecoveryException(
-                        $"The journal in {_backend.Location} continues at position {batch.First}, but the data recovered so far ends at {last}: " +
-                        $"records {last + 1}..{batch.First - 1} are missing" +
-                        (unusable.Count > 0 ? $" (snapshots {string.Join(", ", unusable)} were unusable)" : "") +
-                        ". Restore the missing snapshot files, or move the data directory aside to start empty.");
-                }
-                foreach (var record in records)
-                {
-                    if (record.Sequence <= last) continue;
-                    if (record.Command.Db >= databases) throw TooFewDatabases(record.Command.Db, databases);
-                    store.Replay(record.Command, record.Now);
-                    last = record.Sequence;
-                    replayed++;
-                }
-            }
-        }
-        catch (JournalCorruptException ex)
-        {
-            truncation = ex.Message;
-            movedTo = _backend.ResetCorruptJournal();
-        }
+        var journal = ReplayJournal(store, baseSequence, databases, unusable);
+        long last = journal.Last, replayed = journal.Replayed, truncated = journal.Truncated;
+        string? truncation = journal.Reason, movedTo = null;
+        long? cutAt = journal.CutAt;
+        if (journal.Unreadable) movedTo = _backend.ResetCorruptJournal();
         if (cutAt is { } cut)
         {
             _backend.DeleteFrom(cut);
@@ -169,30 +128,6 @@ public sealed class DurableStorage : IAsyncDisposable
 
     private static RecoveryException TooFewDatabases(int db, int databases) => new(
         $"The stored data uses database {db}, but --databases is {databases}. Start with --databases {db + 1} or more.");
-
-    private (long Keys, long ExpiredSkipped) LoadSnapshot(IRecoverableStore store, long sequence, int databases, long now)
-    {
-        var (header, rows) = _backend.ReadSnapshot(sequence);
-        uint crc = ~0u;
-        long count = 0, keys = 0, skipped = 0;
-        foreach (var row in rows)
-        {
-            if (!SnapshotRow.TryDecode(row, out var entry, out string? problem)) throw new JournalCorruptException($"row {count + 1}: {problem}");
-            crc = Crc32C.Append(crc, (long)row.Crc);
-            count++;
-            if (entry.Db >= databases) throw TooFewDatabases(entry.Db, databases);
-            if (entry.ExpiresAt != 0 && entry.ExpiresAt <= now)
-            {
-                skipped++;
-                continue;
-            }
-            Load(store, entry, now);
-            keys++;
-        }
-        if (count != header.Rows || ~crc != header.Crc)
-            throw new JournalCorruptException($"its rows do not add up to its header ({count} of {header.Rows} rows read)");
-        return (keys, skipped);
-    }
 
     private static void Load(IRecoverableStore store, in ImageEntry entry, long now)
     {
@@ -275,8 +210,8 @@ public sealed class DurableStorage : IAsyncDisposable
             {
                 image = store.CaptureImage(() => Journal.LastAssigned);
                 long captured = (long)clock.Elapsed.TotalMilliseconds;
-                _backend.WriteSnapshot(image.Sequence, Rows(image, counts),
-                    () => new SnapshotHeader(image.Sequence, image.TakenAt, counts.Rows, ~counts.Crc));
+                _backend.WriteSnapshot(image.Sequence, Chunks(image, counts),
+                    () => new SnapshotHeader(image.Sequence, image.TakenAt, counts.Chunks, ~counts.Crc, counts.Rows));
                 var kept = _backend.Snapshots();
                 for (int i = SnapshotsKept; i < kept.Count; i++) _backend.DeleteSnapshot(kept[i]);
                 // The journal keeps what the older kept snapshot needs, so a damaged newest one can fall back to it.
@@ -309,19 +244,19 @@ public sealed class DurableStorage : IAsyncDisposable
     private sealed class SnapshotCounts
     {
         public uint Crc = ~0u;
+        public long Chunks;
         public long Rows;
         public long Bytes;
     }
 
-    private static IEnumerable<StoredSnapshotRow> Rows(StoreImage image, SnapshotCounts counts)
+    private static IEnumerable<StoredSnapshotChunk> Chunks(StoreImage image, SnapshotCounts counts)
     {
-        foreach (var entry in image.Entries)
+        foreach (var chunk in SnapshotChunk.Encode(image.Entries, rows => counts.Rows += rows))
         {
-            var row = SnapshotRow.Encode(entry);
-            counts.Crc = Crc32C.Append(counts.Crc, (long)row.Crc);
-            counts.Rows++;
-            counts.Bytes += row.Key.Length + row.Body.Length;
-            yield return row;
+            counts.Crc = Crc32C.Append(counts.Crc, (long)chunk.Crc);
+            counts.Chunks++;
+            counts.Bytes += chunk.Body.Length;
+            yield return chunk;
         }
     }
 

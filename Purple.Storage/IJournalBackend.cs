@@ -3,11 +3,17 @@ namespace Purple.Storage;
 /// <summary>A stored group commit, as read back for recovery (checked by <see cref="JournalBatch.TryRead"/>).</summary>
 public sealed record StoredBatch(long First, long Last, uint Crc, byte[] Body);
 
-/// <summary>A snapshot's header: the journal position it covers, when it was taken, and what its rows must add up to.</summary>
-public sealed record SnapshotHeader(long Sequence, long TakenAt, long Rows, uint Crc);
+/// <summary>
+/// A snapshot's header: the journal position it covers, when it was taken, how many chunks it has and the CRC chained
+/// over theirs (so a missing, extra or reordered chunk is caught), and how many keys they hold.
+/// </summary>
+public sealed record SnapshotHeader(long Sequence, long TakenAt, long Chunks, uint Crc, long Keys);
 
 /// <summary>One key of a snapshot: its database, key, and <see cref="SnapshotRow"/>-encoded body, with its own checksum.</summary>
 public readonly record struct StoredSnapshotRow(int Db, byte[] Key, byte[] Body, uint Crc);
+
+/// <summary>Up to a thousand rows of a snapshot as stored (<see cref="SnapshotChunk"/>), with the chunk's checksum.</summary>
+public readonly record struct StoredSnapshotChunk(byte[] Body, uint Crc);
 
 /// <summary>
 /// Where the journal and snapshots live: SQLite files under --data-dir, or PostgreSQL tables (docs/storage.md).
@@ -21,8 +27,11 @@ public interface IJournalBackend : IDisposable
     /// <summary>Human-readable location for logs and INFO (a path or a server name; never a password).</summary>
     string Location { get; }
 
-    /// <summary>Batches in sequence order. Throws <see cref="JournalCorruptException"/> where the store itself cannot be read.</summary>
-    IEnumerable<StoredBatch> ReadBatches();
+    /// <summary>
+    /// Batches holding any record after <paramref name="after"/>, in sequence order (a snapshot covers the rest, so they
+    /// are not even read). Throws <see cref="JournalCorruptException"/> where the store itself cannot be read.
+    /// </summary>
+    IEnumerable<StoredBatch> ReadBatches(long after = 0);
 
     /// <summary>Stores one group commit in one transaction, durable as the <see cref="FsyncMode"/> the backend was opened with.</summary>
     void Append(long first, long last, uint crc, ReadOnlySpan<byte> body);
@@ -44,12 +53,12 @@ public interface IJournalBackend : IDisposable
 
     /// <summary>
     /// Writes a snapshot so that it appears whole or not at all. <paramref name="header"/> is asked for once every row
-    /// has been enumerated (the rows' count and checksum are known only then), and is stored with them.
+    /// has been enumerated (the chunks' count and checksum are known only then), and is stored with them.
     /// </summary>
-    void WriteSnapshot(long sequence, IEnumerable<StoredSnapshotRow> rows, Func<SnapshotHeader> header);
+    void WriteSnapshot(long sequence, IEnumerable<StoredSnapshotChunk> chunks, Func<SnapshotHeader> header);
 
     /// <summary>The header and rows of a snapshot. Throws <see cref="JournalCorruptException"/> when it cannot be read.</summary>
-    (SnapshotHeader Header, IEnumerable<StoredSnapshotRow> Rows) ReadSnapshot(long sequence);
+    (SnapshotHeader Header, IEnumerable<StoredSnapshotChunk> Chunks) ReadSnapshot(long sequence);
 
     void DeleteSnapshot(long sequence);
 

@@ -13,7 +13,7 @@ public sealed class SqliteJournalBackend : IJournalBackend
     private const string JournalFile = "journal.db";
     private const string SnapshotPrefix = "snapshot-";
     private const string SnapshotSuffix = ".db";
-    private const int SnapshotFormat = 1;
+    private const int SnapshotFormat = 2;
 
     private readonly string _directory;
     private readonly FsyncMode _fsync;
@@ -65,10 +65,13 @@ public sealed class SqliteJournalBackend : IJournalBackend
         command.ExecuteNonQuery();
     }
 
-    public IEnumerable<StoredBatch> ReadBatches()
+    public IEnumerable<StoredBatch> ReadBatches(long after = 0)
     {
         using var command = _journal.CreateCommand();
-        command.CommandText = "SELECT first_seq, last_seq, crc, body FROM batches ORDER BY first_seq";
+        command.CommandText = "SELECT first_seq, last_seq, crc, body FROM batches " +
+            // A rowid range seek: batches are contiguous ranges, so the one holding after+1 starts at the last first_seq <= after.
+            "WHERE first_seq >= COALESCE((SELECT MAX(first_seq) FROM batches WHERE first_seq <= $after), 0) AND last_seq > $after ORDER BY first_seq";
+        command.Parameters.AddWithValue("$after", after);
         SqliteDataReader reader;
         try
         {
@@ -171,7 +174,7 @@ public sealed class SqliteJournalBackend : IJournalBackend
     private string SnapshotPath(long sequence) =>
         Path.Combine(_directory, SnapshotPrefix + sequence.ToString("D20", CultureInfo.InvariantCulture) + SnapshotSuffix);
 
-    public void WriteSnapshot(long sequence, IEnumerable<StoredSnapshotRow> rows, Func<SnapshotHeader> header)
+    public void WriteSnapshot(long sequence, IEnumerable<StoredSnapshotChunk> chunks, Func<SnapshotHeader> header)
     {
         string final = SnapshotPath(sequence);
         string temporary = final + ".tmp";
@@ -183,26 +186,22 @@ public sealed class SqliteJournalBackend : IJournalBackend
             using (var setup = connection.CreateCommand())
             {
                 setup.CommandText = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; " +
-                    "CREATE TABLE meta (format INTEGER NOT NULL, sequence INTEGER NOT NULL, taken_at INTEGER NOT NULL, rows INTEGER NOT NULL, crc INTEGER NOT NULL); " +
-                    "CREATE TABLE keys (db INTEGER NOT NULL, key BLOB NOT NULL, body BLOB NOT NULL, crc INTEGER NOT NULL);";
+                    "CREATE TABLE meta (format INTEGER NOT NULL, sequence INTEGER NOT NULL, taken_at INTEGER NOT NULL, chunks INTEGER NOT NULL, crc INTEGER NOT NULL, keys INTEGER NOT NULL); " +
+                    "CREATE TABLE chunks (ord INTEGER PRIMARY KEY, body BLOB NOT NULL, crc INTEGER NOT NULL);";
                 setup.ExecuteNonQuery();
             }
             using var transaction = connection.BeginTransaction();
             using (var insert = connection.CreateCommand())
             {
                 insert.Transaction = transaction;
-                insert.CommandText = "INSERT INTO keys (db, key, body, crc) VALUES ($db, $key, $body, $crc)";
-                var db = insert.Parameters.Add("$db", SqliteType.Integer);
-                var key = insert.Parameters.Add("$key", SqliteType.Blob);
+                insert.CommandText = "INSERT INTO chunks (body, crc) VALUES ($body, $crc)";
                 var body = insert.Parameters.Add("$body", SqliteType.Blob);
                 var crc = insert.Parameters.Add("$crc", SqliteType.Integer);
                 insert.Prepare();
-                foreach (var row in rows)
+                foreach (var chunk in chunks)
                 {
-                    db.Value = row.Db;
-                    key.Value = row.Key;
-                    body.Value = row.Body;
-                    crc.Value = (long)row.Crc;
+                    body.Value = chunk.Body;
+                    crc.Value = (long)chunk.Crc;
                     insert.ExecuteNonQuery();
                 }
             }
@@ -210,12 +209,13 @@ public sealed class SqliteJournalBackend : IJournalBackend
             using (var meta = connection.CreateCommand())
             {
                 meta.Transaction = transaction;
-                meta.CommandText = "INSERT INTO meta (format, sequence, taken_at, rows, crc) VALUES ($format, $seq, $taken, $rows, $crc)";
+                meta.CommandText = "INSERT INTO meta (format, sequence, taken_at, chunks, crc, keys) VALUES ($format, $seq, $taken, $chunks, $crc, $keys)";
                 meta.Parameters.AddWithValue("$format", SnapshotFormat);
                 meta.Parameters.AddWithValue("$seq", done.Sequence);
                 meta.Parameters.AddWithValue("$taken", done.TakenAt);
-                meta.Parameters.AddWithValue("$rows", done.Rows);
+                meta.Parameters.AddWithValue("$chunks", done.Chunks);
                 meta.Parameters.AddWithValue("$crc", (long)done.Crc);
+                meta.Parameters.AddWithValue("$keys", done.Keys);
                 meta.ExecuteNonQuery();
             }
             transaction.Commit();
@@ -225,7 +225,7 @@ public sealed class SqliteJournalBackend : IJournalBackend
         FileSync.DirectoryOf(final);
     }
 
-    public (SnapshotHeader Header, IEnumerable<StoredSnapshotRow> Rows) ReadSnapshot(long sequence)
+    public (SnapshotHeader Header, IEnumerable<StoredSnapshotChunk> Chunks) ReadSnapshot(long sequence)
     {
         string path = SnapshotPath(sequence);
         SnapshotHeader header;
@@ -233,18 +233,18 @@ public sealed class SqliteJournalBackend : IJournalBackend
         {
             using var connection = OpenReadOnly(path);
             using var command = connection.CreateCommand();
-            command.CommandText = "SELECT format, sequence, taken_at, rows, crc FROM meta";
+            command.CommandText = "SELECT format, sequence, taken_at, chunks, crc, keys FROM meta";
             using var reader = command.ExecuteReader();
             if (!reader.Read()) throw new JournalCorruptException($"{path} has no header row");
             if (Integer(reader, 0) != SnapshotFormat) throw new JournalCorruptException($"{path} has unknown format {Integer(reader, 0)}");
-            header = new SnapshotHeader(Integer(reader, 1), Integer(reader, 2), Integer(reader, 3), unchecked((uint)Integer(reader, 4)));
+            header = new SnapshotHeader(Integer(reader, 1), Integer(reader, 2), Integer(reader, 3), unchecked((uint)Integer(reader, 4)), Integer(reader, 5));
         }
         catch (Exception ex) when (ex is SqliteException or InvalidCastException or InvalidOperationException)
         {
             throw new JournalCorruptException($"{path} cannot be read: {ex.Message}", ex);
         }
         if (header.Sequence != sequence) throw new JournalCorruptException($"{path} says it covers position {header.Sequence}");
-        return (header, ReadRows(path));
+        return (header, ReadChunks(path));
     }
 
     private static SqliteConnection OpenReadOnly(string path)
@@ -257,7 +257,7 @@ public sealed class SqliteJournalBackend : IJournalBackend
         return connection;
     }
 
-    private static IEnumerable<StoredSnapshotRow> ReadRows(string path)
+    private static IEnumerable<StoredSnapshotChunk> ReadChunks(string path)
     {
         SqliteConnection connection;
         SqliteCommand command;
@@ -266,7 +266,7 @@ public sealed class SqliteJournalBackend : IJournalBackend
         {
             connection = OpenReadOnly(path);
             command = connection.CreateCommand();
-            command.CommandText = "SELECT db, key, body, crc FROM keys ORDER BY rowid";
+            command.CommandText = "SELECT body, crc FROM chunks ORDER BY ord";
             reader = command.ExecuteReader();
         }
         catch (SqliteException ex)
@@ -277,18 +277,16 @@ public sealed class SqliteJournalBackend : IJournalBackend
         using (command)
         using (reader)
         {
-            while (NextRow(reader, path) is { } row) yield return row;
+            while (NextChunk(reader, path) is { } chunk) yield return chunk;
         }
     }
 
-    private static StoredSnapshotRow? NextRow(SqliteDataReader reader, string path)
+    private static StoredSnapshotChunk? NextChunk(SqliteDataReader reader, string path)
     {
         try
         {
             if (!reader.Read()) return null;
-            long db = Integer(reader, 0);
-            if (db is < 0 or > int.MaxValue) throw new InvalidCastException("database number out of range");
-            return new StoredSnapshotRow((int)db, Blob(reader, 1), Blob(reader, 2), unchecked((uint)Integer(reader, 3)));
+            return new StoredSnapshotChunk(Blob(reader, 0), unchecked((uint)Integer(reader, 1)));
         }
         catch (Exception ex) when (ex is SqliteException or InvalidCastException or InvalidOperationException)
         {

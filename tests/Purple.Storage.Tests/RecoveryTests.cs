@@ -179,7 +179,7 @@ public class RecoveryTests
         using var connection = new SqliteConnection($"Data Source={snapshot};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE keys SET body = CAST(body || x'00' AS BLOB) WHERE rowid = (SELECT MAX(rowid) FROM keys)";
+        command.CommandText = "UPDATE chunks SET body = CAST(body || x'00' AS BLOB) WHERE ord = (SELECT MAX(ord) FROM chunks)";
         Assert.Equal(1, command.ExecuteNonQuery());
     }
 

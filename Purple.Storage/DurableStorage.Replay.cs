@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using Purple.Core.Commands;
+using Purple.Core.Execution;
+
+namespace Purple.Storage;
+
+// Recovery's two readers. Each reads and checks on a thread of its own while this one applies what it has checked, so
+// recovery takes about the longer of reading and applying rather than their sum (docs/storage.md, "Recovery").
+public sealed partial class DurableStorage
+{
+    private const int ReadAhead = 16;
+
+    private (long Keys, long ExpiredSkipped) LoadSnapshot(IRecoverableStore store, long sequence, int databases, long now)
+    {
+        var (header, chunks) = _backend.ReadSnapshot(sequence);
+        uint crc = ~0u;
+        long count = 0, rows = 0;
+        long keys = 0, skipped = 0;
+        Pipeline<List<ImageEntry>>(
+            produce: emit =>
+            {
+                foreach (var chunk in chunks)
+                {
+                    var entries = new List<ImageEntry>(SnapshotChunk.MaxRows);
+                    if (!SnapshotChunk.TryDecode(chunk, entries, out string? problem)) throw new JournalCorruptException($"chunk {count + 1}: {problem}");
+                    crc = Crc32C.Append(crc, (long)chunk.Crc);
+                    count++;
+                    rows += entries.Count;
+                    emit(entries);
+                }
+            },
+            consume: entries =>
+            {
+                foreach (var entry in entries)
+                {
+                    if (entry.Db >= databases) throw TooFewDatabases(entry.Db, databases);
+                    if (entry.ExpiresAt != 0 && entry.ExpiresAt <= now)
+                    {
+                        skipped++;
+                        continue;
+                    }
+                    Load(store, entry, now);
+                    keys++;
+                }
+            });
+        if (count != header.Chunks || ~crc != header.Crc || rows != header.Keys)
+            throw new JournalCorruptException($"its chunks do not add up to its header ({count} of {header.Chunks} chunks, {rows} of {header.Keys} keys read)");
+        return (keys, skipped);
+    }
+
+    private sealed record JournalReplay(long Last, long Replayed, long Truncated, long? CutAt, string? Reason, bool Unreadable);
+
+    private JournalReplay ReplayJournal(IRecoverableStore store, long baseSequence, int databases, List<long> unusable)
+    {
+        long expected = baseSequence + 1, truncated = 0, last = baseSequence, replayed = 0;
+        long? cutAt = null;
+        string? reason = null;
+        bool unreadable = false;
+        Pipeline<List<JournalRecord>>(
+            produce: emit =>
+            {
+                try
+                {
+                    foreach (var batch in _backend.ReadBatches(baseSequence))
+                    {
+                        if (cutAt is not null)
+                        {
+                            truncated += batch.Last - batch.First + 1;
+                            continue;
+                        }
+                        if (batch.Last < expected) continue;
+                        var records = new List<JournalRecord>((int)Math.Min(batch.Last - batch.First + 1, 65_536));
+                        // Checked before continuity, so a damaged sequence number reads as damage (cut), not as missing records.
+                        if (!JournalBatch.TryRead(batch.First, batch.Last, batch.Crc, batch.Body, records, out string? problem))
+                        {
+                            cutAt = batch.First;
+                            reason = problem;
+                            truncated += batch.Last - Math.Max(batch.First, expected) + 1;
+                            continue;
+                        }
+                        if (batch.First > expected)
+                        {
+                            throw new RecoveryException(
+                                $"The journal in {_backend.Location} continues at position {batch.First}, but the data recovered so far ends at {expected - 1}: " +
+                                $"records {expected}..{batch.First - 1} are missing" +
+                                (unusable.Count > 0 ? $" (snapshots {string.Join(", ", unusable)} were unusable)" : "") +
+                                ". Restore the missing snapshot files, or move the data directory aside to start empty.");
+                        }
+                        if (batch.First < expected) records.RemoveAll(r => r.Sequence < expected);
+                        expected = batch.Last + 1;
+                        emit(records);
+                    }
+                }
+                catch (JournalCorruptException ex)
+                {
+                    reason = ex.Message;
+                    unreadable = true;
+                }
+            },
+            consume: records =>
+            {
+                foreach (var record in records)
+                {
+                    if (record.Command.Db >= databases) throw TooFewDatabases(record.Command.Db, databases);
+                    store.Replay(record.Command, record.Now);
+                    last = record.Sequence;
+                    replayed++;
+                }
+            });
+        return new JournalReplay(last, replayed, truncated, cutAt, reason, unreadable);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="produce"/> on a thread of its own, handing items to <paramref name="consume"/> on this one
+    /// through a bounded queue. An exception on either side stops both and is rethrown here.
+    /// </summary>
+    private static void Pipeline<T>(Action<Action<T>> produce, Action<T> consume)
+    {
+        using var queue = new BlockingCollection<T>(ReadAhead);
+        using var stop = new CancellationTokenSource();
+        Exception? produced = null;
+        var producer = new Thread(() =>
+        {
+            try
+            {
+                produce(item => queue.Add(item, stop.Token));
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                produced = ex;
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        }) { IsBackground = true, Name = "purple-recovery-reader" };
+        producer.Start();
+        try
+        {
+            foreach (var item in queue.GetConsumingEnumerable()) consume(item);
+        }
+        catch
+        {
+            stop.Cancel();
+            producer.Join();
+            throw;
+        }
+        producer.Join();
+        if (produced is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(produced);
+    }
+}

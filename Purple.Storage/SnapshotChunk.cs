@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Purple.Core.Execution;
+
+namespace Purple.Storage;
+
+/// <summary>
+/// Many snapshot rows in one stored chunk (docs/storage.md, "Snapshot format"), so a million keys are a thousand
+/// inserts, not a million: per row int32 database, int32 key length, key, int32 body length, body
+/// (<see cref="SnapshotRow"/>), uint32 the row's own CRC; the chunk carries a CRC-32C of all of it. Pure: no I/O.
+/// </summary>
+public static class SnapshotChunk
+{
+    /// <summary>Rows per chunk unless the chunk grows past <see cref="MaxBytes"/> first.</summary>
+    public const int MaxRows = 1024;
+    public const int MaxBytes = 1 << 20;
+
+    /// <summary>Chunks of the image's entries, in order; <paramref name="rows"/> counts the keys written.</summary>
+    public static IEnumerable<StoredSnapshotChunk> Encode(IEnumerable<ImageEntry> entries, Action<int>? rows = null)
+    {
+        var body = new ArrayBufferWriter<byte>(MaxBytes + 4096);
+        int count = 0;
+        foreach (var entry in entries)
+        {
+            var row = SnapshotRow.Encode(entry);
+            var span = body.GetSpan(16 + row.Key.Length + row.Body.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(span, row.Db);
+            BinaryPrimitives.WriteInt32LittleEndian(span[4..], row.Key.Length);
+            row.Key.CopyTo(span[8..]);
+            int at = 8 + row.Key.Length;
+            BinaryPrimitives.WriteInt32LittleEndian(span[at..], row.Body.Length);
+            row.Body.CopyTo(span[(at + 4)..]);
+            at += 4 + row.Body.Length;
+            BinaryPrimitives.WriteUInt32LittleEndian(span[at..], row.Crc);
+            body.Advance(at + 4);
+            count++;
+            if (count == MaxRows || body.WrittenCount >= MaxBytes)
+            {
+                rows?.Invoke(count);
+                yield return Seal(body);
+                body.ResetWrittenCount();
+                count = 0;
+            }
+        }
+        if (count > 0)
+        {
+            rows?.Invoke(count);
+            yield return Seal(body);
+        }
+    }
+
+    private static StoredSnapshotChunk Seal(ArrayBufferWriter<byte> body)
+    {
+        var bytes = body.WrittenSpan.ToArray();
+        return new StoredSnapshotChunk(bytes, Crc32C.Compute(bytes));
+    }
+
+    /// <summary>Checks a chunk and decodes every row into <paramref name="output"/>; false with a reason (never a value) at the first problem.</summary>
+    public static bool TryDecode(in StoredSnapshotChunk chunk, List<ImageEntry> output, out string? problem)
+    {
+        problem = null;
+        if (Crc32C.Compute(chunk.Body) != chunk.Crc)
+        {
+            problem = "chunk checksum mismatch";
+            return false;
+        }
+        var body = chunk.Body.AsSpan();
+        int start = output.Count;
+        while (body.Length > 0)
+        {
+            if (!TryField(ref body, out int db) || !TryBytes(ref body, out var key) || !TryBytes(ref body, out var rowBody) || body.Length < 4)
+            {
+                problem = "truncated row";
+                break;
+            }
+            uint crc = BinaryPrimitives.ReadUInt32LittleEndian(body);
+            body = body[4..];
+            if (!SnapshotRow.TryDecode(new StoredSnapshotRow(db, key, rowBody, crc), out var entry, out problem)) break;
+            output.Add(entry);
+        }
+        if (problem is not null) output.RemoveRange(start, output.Count - start);
+        return problem is null;
+    }
+
+    private static bool TryField(ref Span<byte> body, out int value)
+    {
+        value = 0;
+        if (body.Length < 4) return false;
+        value = BinaryPrimitives.ReadInt32LittleEndian(body);
+        body = body[4..];
+        return true;
+    }
+
+    private static bool TryBytes(ref Span<byte> body, out byte[] bytes)
+    {
+        bytes = [];
+        if (!TryField(ref body, out int length) || length < 0 || length > body.Length) return false;
+        bytes = body[..length].ToArray();
+        body = body[length..];
+        return true;
+    }
+}
