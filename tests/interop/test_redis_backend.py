@@ -86,7 +86,9 @@ def test_two_front_ends_and_plain_redis_share_the_data(backend, nodes):
 
 def test_memcached_flags_and_cas_work_across_front_ends(nodes):
     a, b = nodes
-    ma, mb = Memcache(("127.0.0.1", a.memcached)), Memcache(("127.0.0.1", b.memcached))
+    # default_noreply=False: a set must be acknowledged before the other front end looks for it.
+    ma = Memcache(("127.0.0.1", a.memcached), default_noreply=False)
+    mb = Memcache(("127.0.0.1", b.memcached), default_noreply=False)
     assert ma.set("item", b"v1", flags=42)
     value, cas = mb.gets("item")
     assert value == b"v1"
