@@ -65,17 +65,18 @@ public sealed partial class DurableStorage
                     {
                         if (cutAt is not null)
                         {
-                            truncated += batch.Last - batch.First + 1;
+                            truncated += Math.Max(0, batch.Last - batch.First + 1);
                             continue;
                         }
                         if (batch.Last < expected) continue;
-                        var records = new List<JournalRecord>((int)Math.Min(batch.Last - batch.First + 1, 65_536));
+                        // A damaged row can hold any numbers: the capacity is only a hint, TryRead judges the range.
+                        var records = new List<JournalRecord>((int)Math.Clamp(batch.Last - batch.First + 1, 0, 65_536));
                         // Checked before continuity, so a damaged sequence number reads as damage (cut), not as missing records.
                         if (!JournalBatch.TryRead(batch.First, batch.Last, batch.Crc, batch.Body, records, out string? problem))
                         {
                             cutAt = batch.First;
                             reason = problem;
-                            truncated += batch.Last - Math.Max(batch.First, expected) + 1;
+                            truncated += Math.Max(0, batch.Last - Math.Max(batch.First, expected) + 1);
                             continue;
                         }
                         if (batch.First > expected)
