@@ -15,7 +15,7 @@ public sealed class JournalFailureTests
     {
         public volatile bool Fail;
         public string Location => inner.Location;
-        public IEnumerable<StoredBatch> ReadBatches() => inner.ReadBatches();
+        public IEnumerable<StoredBatch> ReadBatches(long after = 0) => inner.ReadBatches(after);
 
         public void Append(long first, long last, uint crc, ReadOnlySpan<byte> body)
         {
@@ -28,8 +28,8 @@ public sealed class JournalFailureTests
         public void DeleteThrough(long sequence) => inner.DeleteThrough(sequence);
         public string ResetCorruptJournal() => inner.ResetCorruptJournal();
         public IReadOnlyList<long> Snapshots() => inner.Snapshots();
-        public void WriteSnapshot(long sequence, IEnumerable<StoredSnapshotRow> rows, Func<SnapshotHeader> header) => inner.WriteSnapshot(sequence, rows, header);
-        public (SnapshotHeader Header, IEnumerable<StoredSnapshotRow> Rows) ReadSnapshot(long sequence) => inner.ReadSnapshot(sequence);
+        public void WriteSnapshot(long sequence, IEnumerable<StoredSnapshotChunk> chunks, Func<SnapshotHeader> header) => inner.WriteSnapshot(sequence, chunks, header);
+        public (SnapshotHeader Header, IEnumerable<StoredSnapshotChunk> Chunks) ReadSnapshot(long sequence) => inner.ReadSnapshot(sequence);
         public void DeleteSnapshot(long sequence) => inner.DeleteSnapshot(sequence);
         public string QuarantineSnapshot(long sequence) => inner.QuarantineSnapshot(sequence);
         public void Dispose() => inner.Dispose();

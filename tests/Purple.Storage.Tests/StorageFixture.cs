@@ -38,6 +38,8 @@ internal sealed class DataDir : IDisposable
         return node;
     }
 
+    public IJournalBackend CreateBackend(FsyncMode fsync) => new SqliteJournalBackend(Path, fsync);
+
     public string JournalFile => System.IO.Path.Combine(Path, "journal.db");
 
     public string[] SnapshotFiles() => Directory.GetFiles(Path, "snapshot-*.db").Order(StringComparer.Ordinal).ToArray();
@@ -57,9 +59,14 @@ internal sealed class DataDir : IDisposable
 internal sealed class Node : IAsyncDisposable
 {
     public Node(string dir, FsyncMode fsync, ManualTime time, int databases, bool snapshotOnStop)
+        : this(new SqliteJournalBackend(dir, fsync), fsync, time, databases, snapshotOnStop)
+    {
+    }
+
+    public Node(IJournalBackend backend, FsyncMode fsync, ManualTime time, int databases, bool snapshotOnStop)
     {
         Time = time;
-        Backend = new SqliteJournalBackend(dir, fsync);
+        Backend = backend;
         Storage = new DurableStorage(Backend, new DurableStorageOptions { Fsync = fsync, Time = time, SnapshotOnStop = snapshotOnStop }, Log);
         Engine = new PurpleEngine(new EngineOptions
         {
@@ -70,7 +77,7 @@ internal sealed class Node : IAsyncDisposable
 
     public ManualTime Time { get; }
     public ListLogger Log { get; } = new();
-    public SqliteJournalBackend Backend { get; }
+    public IJournalBackend Backend { get; }
     public DurableStorage Storage { get; }
     public PurpleEngine Engine { get; }
     public RecoveryReport? Report { get; private set; }
