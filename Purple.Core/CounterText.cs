@@ -33,4 +33,28 @@ public static class CounterText
         value = (long)magnitude;
         return true;
     }
+
+    /// <summary>
+    /// memcached's rule for incr/decr (safe_strtoull): optional leading spaces, decimal digits within an unsigned 64-bit
+    /// range, optional trailing whitespace. The engine and the external-Redis store both read counters with it.
+    /// </summary>
+    public static bool TryParseMemcached(ReadOnlySpan<byte> text, out ulong value)
+    {
+        value = 0;
+        int i = 0;
+        while (i < text.Length && text[i] == (byte)' ') i++;
+        int digits = 0;
+        for (; i < text.Length && text[i] >= (byte)'0' && text[i] <= (byte)'9'; i++, digits++)
+        {
+            uint digit = (uint)(text[i] - (byte)'0');
+            if (value > (ulong.MaxValue - digit) / 10) return false;
+            value = value * 10 + digit;
+        }
+        if (digits == 0) return false;
+        for (; i < text.Length; i++)
+        {
+            if (text[i] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
+        }
+        return true;
+    }
 }

@@ -270,8 +270,9 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
             Syncs++;
             Volatile.Write(ref _synced, written);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Any store error (a database's too, not only I/O): left uncaught it would end the commit thread for good.
             Failures++;
             _logger.LogError("Journal fsync of {Location} failed: {Reason}", _backend.Location, ex.Message);
         }

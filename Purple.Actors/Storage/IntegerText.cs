@@ -40,30 +40,6 @@ internal static class IntegerText
     }
 
     /// <summary>
-    /// memcached's safe_strtoull: an unsigned decimal, leading spaces and trailing whitespace tolerated (memcached
-    /// itself pads shrunk counters with spaces), no sign.
-    /// </summary>
-    public static bool TryParseMemcached(ReadOnlySpan<byte> text, out ulong value)
-    {
-        value = 0;
-        int i = 0;
-        while (i < text.Length && text[i] == (byte)' ') i++;
-        int digits = 0;
-        for (; i < text.Length && text[i] >= (byte)'0' && text[i] <= (byte)'9'; i++, digits++)
-        {
-            uint digit = (uint)(text[i] - (byte)'0');
-            if (value > (ulong.MaxValue - digit) / 10) return false;
-            value = value * 10 + digit;
-        }
-        if (digits == 0) return false;
-        for (; i < text.Length; i++)
-        {
-            if (text[i] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
-        }
-        return true;
-    }
-
-    /// <summary>
     /// Decimal texts of 0..9999, shared by every counter that holds them (Redis shares the same range of
     /// integer objects). Stored values are never mutated, so sharing is safe; it spares INCR an allocation
     /// and, more importantly, spares the GC the young reference an old entry would otherwise point to.

@@ -138,7 +138,7 @@ internal sealed partial class Shard
         else
         {
             if (entry is null) return ExecResult.Of(ExecStatus.Missing);
-            if (!IntegerText.TryParseMemcached(entry.StringValue, out ulong current)) return ExecResult.Fail(PurpleError.NotInteger);
+            if (!Purple.Core.CounterText.TryParseMemcached(entry.StringValue, out ulong current)) return ExecResult.Fail(PurpleError.NotInteger);
             ulong delta = unchecked((ulong)c.Delta);
             // memcached: incr wraps at 2^64, decr stops at 0.
             ulong next = c.Mode == IncrMode.MemcachedIncr ? unchecked(current + delta) : (delta > current ? 0 : current - delta);

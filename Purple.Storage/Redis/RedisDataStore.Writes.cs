@@ -77,7 +77,7 @@ public sealed partial class RedisDataStore
             var read = TryGet(c.Db, c.Key, out var item);
             if (read == ReadStatus.WrongType) return ExecResult.Fail(PurpleError.WrongType);
             if (read == ReadStatus.Missing) return ExecResult.Of(ExecStatus.Missing);
-            if (!TryParseMemcached(item.Value, out ulong current)) return ExecResult.Fail(PurpleError.NotInteger);
+            if (!CounterText.TryParseMemcached(item.Value, out ulong current)) return ExecResult.Fail(PurpleError.NotInteger);
             ulong delta = unchecked((ulong)c.Delta);
             ulong next = c.Mode == IncrMode.MemcachedIncr ? unchecked(current + delta) : (delta > current ? 0 : current - delta);
             var reply = Run(c.Db, RedisScripts.ReplaceIfUnchanged, [c.Key], item.Value,
@@ -99,27 +99,6 @@ public sealed partial class RedisDataStore
                     throw new StorageUnavailableException("redis: a counter kept changing under concurrent updates");
             }
         }
-    }
-
-    private static bool TryParseMemcached(ReadOnlySpan<byte> text, out ulong value)
-    {
-        // memcached's rule, as the engine applies it: optional leading spaces, digits, optional trailing whitespace.
-        value = 0;
-        int i = 0;
-        while (i < text.Length && text[i] == (byte)' ') i++;
-        int digits = 0;
-        for (; i < text.Length && text[i] >= (byte)'0' && text[i] <= (byte)'9'; i++, digits++)
-        {
-            uint digit = (uint)(text[i] - (byte)'0');
-            if (value > (ulong.MaxValue - digit) / 10) return false;
-            value = value * 10 + digit;
-        }
-        if (digits == 0) return false;
-        for (; i < text.Length; i++)
-        {
-            if (text[i] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
-        }
-        return true;
     }
 
     private ExecResult Append(AppendCommand c)
