@@ -264,8 +264,9 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
             Syncs++;
             Volatile.Write(ref _synced, written);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Any backend's failure (a file's I/O error, a database server gone): synced stays behind, tried again in a second.
             Failures++;
             _logger.LogError("Journal fsync of {Location} failed: {Reason}", _backend.Location, ex.Message);
         }
