@@ -171,7 +171,9 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
             }
             Volatile.Write(ref _sleeping, 0);
             while (_queue.TryDequeue(out var record)) pending.Add(record);
-            if (pending.Count > 0) WriteContiguous(pending, body);
+            // False only when stopping with the store still refusing: what is left cannot be kept, and records queued
+            // behind the dropped ones could never continue the journal, so waiting for them would never end.
+            if (pending.Count > 0 && !WriteContiguous(pending, body)) return;
             if (_fsync == FsyncMode.EverySecond && Volatile.Read(ref _written) > Volatile.Read(ref _synced)
                 && (Environment.TickCount64 - lastSync >= 1000 || _stopping))
             {
@@ -189,7 +191,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
     /// number (two writers between their increment and their enqueue); it waits in <paramref name="pending"/> until
     /// the gap fills, which it does at once since every number taken is enqueued.
     /// </summary>
-    private void WriteContiguous(List<JournalRecord> pending, ArrayBufferWriter<byte> body)
+    private bool WriteContiguous(List<JournalRecord> pending, ArrayBufferWriter<byte> body)
     {
         pending.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
         long next = _written + 1;
@@ -209,14 +211,15 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
             long last = pending[end - 1].Sequence;
             if (!AppendWithRetry(first, last, body.WrittenSpan))
             {
-                _logger.LogError("Journal stopped with {Records} records unwritten to {Location}", pending.Count - start, _backend.Location);
+                _logger.LogError("Journal stopped with {Records} records unwritten to {Location}", pending.Count - start + _queue.Count, _backend.Location);
                 pending.Clear();
-                return;
+                return false;
             }
             RecordsWritten += end - start;
             start = end;
         }
         pending.RemoveRange(0, taken);
+        return true;
     }
 
     /// <summary>False only when the journal is stopping and the store still refuses: what is left cannot be kept.</summary>

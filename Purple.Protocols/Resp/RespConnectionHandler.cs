@@ -103,8 +103,10 @@ public sealed class RespConnectionHandler : ConnectionHandler
         }
         catch (Purple.Core.Execution.StorageUnavailableException ex)
         {
-            // Replies are dropped with the connection: none of them may claim a write the journal did not keep.
+            // Replies are dropped with the connection: none of them may claim a write the journal did not keep. Abort,
+            // not return: returning completes the output pipe, which would still send the replies already buffered.
             _logger.LogWarning("Closing connection {ConnectionId} unanswered: {Reason}", connection.ConnectionId, ex.Message);
+            connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("the journal cannot write: " + ex.Message));
         }
         catch (IOException)
         {
