@@ -42,6 +42,7 @@ public sealed partial class PostgresJournalBackend : IJournalBackend
     private readonly NpgsqlDataSource _journalSource;
     private readonly NpgsqlDataSource _snapshotSource;
     private readonly List<StoredBatch> _unflushed = [];
+    private readonly string _server;  // host:port/database, for messages that name the schema themselves
     private NpgsqlConnection? _journal;
     private bool _resendPending;
     private long _lastBarrier = Environment.TickCount64;
@@ -68,6 +69,7 @@ public sealed partial class PostgresJournalBackend : IJournalBackend
         }
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "purple-node";
         Location = Describe(builder, schema);
+        _server = Server(builder);
         var journal = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false };
         _journalSource = NpgsqlDataSource.Create(journal.ConnectionString);
         var snapshots = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = true, MaxPoolSize = Math.Min(builder.MaxPoolSize, 4) };
@@ -103,8 +105,10 @@ public sealed partial class PostgresJournalBackend : IJournalBackend
     public static long LockKey(string schema) =>
         System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes("purple:" + schema)));
 
-    public static string Describe(NpgsqlConnectionStringBuilder builder, string schema) =>
-        $"{builder.Host ?? "localhost"}:{builder.Port}/{builder.Database ?? builder.Username ?? "?"} (schema {schema})";
+    public static string Describe(NpgsqlConnectionStringBuilder builder, string schema) => $"{Server(builder)} (schema {schema})";
+
+    private static string Server(NpgsqlConnectionStringBuilder builder) =>
+        $"{builder.Host ?? "localhost"}:{builder.Port}/{builder.Database ?? builder.Username ?? "?"}";
 
     private static string Reason(Exception ex)
     {
@@ -126,8 +130,8 @@ public sealed partial class PostgresJournalBackend : IJournalBackend
                 {
                     string holder = LockHolder(connection);
                     throw new RecoveryException(startup
-                        ? $"schema {_schema} at {Location} is in use by another Purple node{holder}. Stop it, or give this node its own --postgres-schema."
-                        : $"schema {_schema} at {Location} was taken by another Purple node{holder} while this node's connection was lost; this node will not write to it.");
+                        ? $"schema {_schema} at {_server} is in use by another Purple node{holder}. Stop it, or give this node its own --postgres-schema."
+                        : $"schema {_schema} at {_server} was taken by another Purple node{holder} while this node's connection was lost; this node will not write to it.");
                 }
             }
             // Set explicitly, whatever the server's, database's or role's default is.
@@ -180,7 +184,7 @@ public sealed partial class PostgresJournalBackend : IJournalBackend
             """);
         using var format = new NpgsqlCommand($"SELECT format FROM {_s}.meta WHERE id = 1", connection);
         if (format.ExecuteScalar() is int stored && stored != Format)
-            throw new RecoveryException($"schema {_schema} at {Location} holds Purple storage format {stored}; this version reads format {Format}.");
+            throw new RecoveryException($"schema {_schema} at {_server} holds Purple storage format {stored}; this version reads format {Format}.");
     }
 
     private static string JournalColumns(string primaryKey) =>

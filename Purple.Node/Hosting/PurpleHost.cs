@@ -45,7 +45,7 @@ public sealed class PurpleHost : IAsyncDisposable
     private volatile bool _ready;
     private readonly NodeStorage? _storage;
 
-    /// <summary>Durable storage when --storage sqlite; null in memory mode.</summary>
+    /// <summary>Durable storage when --storage sqlite or postgres; null in memory mode.</summary>
     public NodeStorage? Storage => _storage;
 
     private Purple.Core.Execution.IDurabilityBarrier? Durability => _storage?.Storage.Journal;
