@@ -72,7 +72,7 @@ public sealed partial class PostgresJournalBackend : IJournalBackend
         _server = Server(builder);
         var journal = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false };
         _journalSource = NpgsqlDataSource.Create(journal.ConnectionString);
-        var snapshots = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = true, MaxPoolSize = Math.Min(builder.MaxPoolSize, 4) };
+        var snapshots = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = true, MaxPoolSize = Math.Min(builder.MaxPoolSize, 4), MinPoolSize = Math.Min(builder.MinPoolSize, 4) };
         _snapshotSource = NpgsqlDataSource.Create(snapshots.ConnectionString);
         try
         {

@@ -37,8 +37,11 @@ else
   as_owner() { "$@"; }
 fi
 
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
 pg_ctl_() { as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" "$@"; }
@@ -48,7 +51,7 @@ case "$cmd" in
     if [ -e "$dir/data/PG_VERSION" ]; then echo "postgres.sh: $dir already holds a cluster (stop it first)" >&2; exit 1; fi
     mkdir -p "$dir/data" "$dir/sock"
     chmod 755 "$dir"
-    password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+    password=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')
     printf '%s\n' "$password" >"$dir/superuser-password"
     [ "$OWNER" = "$(id -un)" ] || chown -R "$OWNER" "$dir/data" "$dir/sock" "$dir/superuser-password"
     chmod 700 "$dir/data"
@@ -68,7 +71,7 @@ case "$cmd" in
     done
     if [ "$started" = 0 ]; then echo "postgres.sh: the server did not start; its log:" >&2; tail -30 "$dir/postgres.log" >&2; exit 1; fi
     echo "$port" >"$dir/port"
-    user_password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+    user_password=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')
     as_owner "$BIN/psql" -h "$dir/sock" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
       -c "CREATE ROLE purple LOGIN PASSWORD '$user_password'" -c "CREATE DATABASE purple OWNER purple" >/dev/null
     conn="Host=127.0.0.1;Port=$port;Username=purple;Password=$user_password;Database=purple"
