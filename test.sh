@@ -3,9 +3,11 @@
 #
 #  1. installs what the tests need from Debian (redis-server, redis-tools, python3-redis,
 #     python3-pytest, python3-pymemcache, python3-grpcio, python3-grpc-tools, libmemcached-tools,
-#     memcached, curl, prometheus, openssl, docker-compose) when missing; a tool still missing
-#     afterwards is a failure, never a skip;
-#  2. dotnet build -c Release Purple.sln, then dotnet test of every tests/*/*.Tests.csproj
+#     memcached, curl, prometheus, openssl, docker-compose, postgresql) when missing; a tool still
+#     missing afterwards is a failure, never a skip;
+#  2. dotnet build -c Release Purple.sln; starts a throwaway PostgreSQL (tests/tools/postgres.sh, on
+#     127.0.0.1 and a free port, stopped and deleted on exit) and exports PURPLE_TEST_POSTGRES for the
+#     --storage postgres tests; then dotnet test of every tests/*/*.Tests.csproj
 #     (Release, --no-build, TRX logger) into $RESULTS_DIR;
 #  3. starts the built purple-node on free loopback ports, waits for /healthz, runs the
 #     interop suites (tests/interop: redis-py, pymemcache and mixed-protocol tests, pytest
@@ -16,7 +18,10 @@
 #     purple tool packed, installed and driven) and durable_crash.py (--storage sqlite nodes of its
 #     own killed mid-load and restarted, and started on corrupted files); the auth and TLS suites
 #     start nodes of their own;
-#     then stops the server (SIGTERM, then SIGKILL; also on any exit);
+#     then stops the server (SIGTERM, then SIGKILL; also on any exit); the protocol suites again on
+#     --storage sqlite, --storage postgres (--fsync always) and --storage redis (a redis-server
+#     started here), and postgres_restart.sh (a PostgreSQL of its own restarted under a writing
+#     node: no acknowledged write lost);
 #  4. counts the real results (TRX + JUnit XML + every check script's summary line); a test project whose run crashed or left no TRX, a failed build, a server that did
 #     not come up, or a check script without its summary line counts as failed.
 # Exit status: 0 only when nothing failed.
@@ -39,6 +44,7 @@ EXTRA_PASSED=0       # redis-cli, memcached-tools and http-curl checks
 CHECKS_PASSED=()     # "name: N" per check script, for the summary
 NOTES=()
 SERVER_PID=""
+PG_DIR=""            # the throwaway PostgreSQL cluster (tests/tools/postgres.sh), if started
 T0=$SECONDS
 
 say() { echo "== [$((SECONDS - T0))s] $*"; }
@@ -57,14 +63,19 @@ stop_server() {
   wait "$SERVER_PID" 2>/dev/null
   SERVER_PID=""
 }
-trap 'stop_server' EXIT
+stop_postgres() {
+  [ -n "$PG_DIR" ] || return 0
+  tests/tools/postgres.sh stop "$PG_DIR" >/dev/null 2>&1
+  PG_DIR=""
+}
+trap 'stop_server; stop_postgres' EXIT
 trap 'echo "!! interrupted" >&2; exit 130' INT TERM
 
 # ---------------------------------------------------------------------------------------
 # 1. Tools
 # ---------------------------------------------------------------------------------------
 APT_PACKAGES=(redis-server redis-tools python3-redis python3-pytest python3-pymemcache python3-grpcio python3-grpc-tools
-              libmemcached-tools memcached curl prometheus openssl docker-compose)
+              libmemcached-tools memcached curl prometheus openssl docker-compose postgresql)
 MC_TOOLS=(memccp memccat memcrm memcstat memcslap memcflush memctouch memcexist memcping memccapable)
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 tools_ok() {
@@ -74,6 +85,8 @@ tools_ok() {
   done
   "$PY" -c 'import redis, pytest, pymemcache, grpc, grpc_tools.protoc' 2>/dev/null ||
     { echo "!! $PY cannot import redis, pytest, pymemcache, grpc and grpc_tools" >&2; ok=1; }
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null ||
+    { echo "!! missing tool: PostgreSQL server (/usr/lib/postgresql/*/bin/initdb, package postgresql)" >&2; ok=1; }
   return $ok
 }
 
@@ -109,6 +122,18 @@ if ! dotnet build -c Release Purple.sln -nodeReuse:false >"$RESULTS/build.log" 2
   grep -E ': (error|warning) ' "$RESULTS/build.log" | sort -u | head -40 >&2
   tail -5 "$RESULTS/build.log" >&2
   fail_note "build failed (log: $RESULTS/build.log)"
+fi
+
+# A PostgreSQL of our own for the --storage postgres tests: they fail (never skip) without PURPLE_TEST_POSTGRES.
+PG_DIR=$(mktemp -d /tmp/purple-test-pg.XXXXXX)
+say "starting a throwaway PostgreSQL in $PG_DIR"
+if PURPLE_TEST_POSTGRES=$(tests/tools/postgres.sh start "$PG_DIR" 2>"$RESULTS/postgres-start.log"); then
+  export PURPLE_TEST_POSTGRES
+  say "PostgreSQL ready on 127.0.0.1:$(cat "$PG_DIR/port")"
+else
+  cat "$RESULTS/postgres-start.log" >&2
+  fail_note "PostgreSQL did not start (log: $RESULTS/postgres-start.log); the --storage postgres tests will fail"
+  unset PURPLE_TEST_POSTGRES
 fi
 
 TEST_PROJECTS=()
@@ -248,36 +273,51 @@ else
   fi
   stop_server
 
-  # The storage contract: the protocol suites again, on a node that journals every write (--storage sqlite,
-  # --fsync always, so every reply also waits for its commit). Every operation must behave as on memory.
+  # The storage contract: the protocol suites again, on nodes that journal every write (--fsync always, so every
+  # reply also waits for its commit), once per durable backend. Every operation must behave as on memory.
+  durable_suites() {  # durable_suites NAME purple-node-flags...
+    local name=$1 junit rc f
+    shift
+    if SERVER_LOG_NAME=purple-node-$name start_server "$@"; then
+      export PURPLE_RESP_PORT=$RESP_PORT PURPLE_HTTP_PORT=$HTTP_PORT PURPLE_MEMCACHED_PORT=$MC_PORT PURPLE_GRPC_PORT=$GRPC_PORT
+      junit="$RESULTS/interop-$name-pytest.xml"
+      say "pytest protocol suites on $*"
+      timeout -k 10 "${INTEROP_TIMEOUT:-600}" "$PY" -m pytest -q -p no:cacheprovider -o junit_family=xunit2 --junitxml="$junit" \
+        -o junit_suite_name="$name" tests/interop/test_strings.py tests/interop/test_keys.py tests/interop/test_sets.py \
+        tests/interop/test_transactions.py tests/interop/test_resp3.py tests/interop/test_concurrency.py \
+        tests/interop/test_memcached_mixed.py tests/interop/memcached tests/interop/test_grpc.py tests/interop/test_grpc_compat.py \
+        </dev/null 2>&1 | tee "$RESULTS/interop-$name-pytest.log" | tail -20
+      rc=${PIPESTATUS[0]}
+      if [ ! -s "$junit" ]; then
+        fail_note "$name interop pytest exited $rc and wrote no JUnit XML"
+      else
+        RESULT_FILES+=("$junit")
+        read -r _p f < <("$PY" tests/tools/count_results.py "$junit" 2>/dev/null)
+        if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then fail_note "$name interop pytest exited $rc with no failed test recorded"; fi
+      fi
+      run_checks redis-cli tests/interop/redis_cli.sh "$RESULTS/redis-cli-$name.log" "$RESP_PORT"
+      if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        fail_note "$name purple-node died during the interop tests (log: $SERVER_LOG)"; tail -50 "$SERVER_LOG" >&2
+      fi
+      stop_server
+    else
+      stop_server
+      fail_note "interop: $name purple-node did not become ready"
+    fi
+  }
   DURABLE_DIR="$RESULTS/durable-data"
   rm -rf "$DURABLE_DIR"
-  if SERVER_LOG_NAME=purple-node-durable start_server --storage sqlite --fsync always --data-dir "$DURABLE_DIR"; then
-    export PURPLE_RESP_PORT=$RESP_PORT PURPLE_HTTP_PORT=$HTTP_PORT PURPLE_MEMCACHED_PORT=$MC_PORT PURPLE_GRPC_PORT=$GRPC_PORT
-    JUNIT="$RESULTS/interop-durable-pytest.xml"
-    say "pytest protocol suites on --storage sqlite --fsync always"
-    timeout -k 10 "${INTEROP_TIMEOUT:-600}" "$PY" -m pytest -q -p no:cacheprovider -o junit_family=xunit2 --junitxml="$JUNIT" \
-      -o junit_suite_name=durable tests/interop/test_strings.py tests/interop/test_keys.py tests/interop/test_sets.py \
-      tests/interop/test_transactions.py tests/interop/test_resp3.py tests/interop/test_concurrency.py \
-      tests/interop/test_memcached_mixed.py tests/interop/memcached tests/interop/test_grpc.py tests/interop/test_grpc_compat.py \
-      </dev/null 2>&1 | tee "$RESULTS/interop-durable-pytest.log" | tail -20
-    rc=${PIPESTATUS[0]}
-    if [ ! -s "$JUNIT" ]; then
-      fail_note "durable interop pytest exited $rc and wrote no JUnit XML"
-    else
-      RESULT_FILES+=("$JUNIT")
-      read -r _p f < <("$PY" tests/tools/count_results.py "$JUNIT" 2>/dev/null)
-      if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then fail_note "durable interop pytest exited $rc with no failed test recorded"; fi
-    fi
-    run_checks redis-cli tests/interop/redis_cli.sh "$RESULTS/redis-cli-durable.log" "$RESP_PORT"
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      fail_note "durable purple-node died during the interop tests (log: $SERVER_LOG)"; tail -50 "$SERVER_LOG" >&2
-    fi
-    stop_server
+  durable_suites durable --storage sqlite --fsync always --data-dir "$DURABLE_DIR"
+  if [ -n "${PURPLE_TEST_POSTGRES:-}" ]; then
+    # The connection string (with its password) goes by environment, not on the command line.
+    export PURPLE__POSTGRES=$PURPLE_TEST_POSTGRES
+    durable_suites postgres --storage postgres --fsync always --postgres-schema interop
+    unset PURPLE__POSTGRES
   else
-    stop_server
-    fail_note "interop: durable purple-node did not become ready"
+    fail_note "interop: --storage postgres suites not run (no PostgreSQL)"
   fi
+  # A PostgreSQL of its own restarted (fast, then immediate) under a writing node: writes pause, resume, none lost.
+  run_checks postgres-restart tests/interop/postgres_restart.sh "$RESULTS/postgres-restart.log" "$RESULTS"
 
   # The same contract on --storage redis: a real redis-server started here, Purple as a front end over it. Leases and
   # stale items (memcached mg N/R, md I) and the per-item "fetched" flag are what this mode cannot do (docs/storage.md);

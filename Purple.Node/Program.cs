@@ -103,8 +103,10 @@ public static class Program
         }
         else if (host.Settings.Storage is { } storage)
         {
-            host.Logger.LogInformation("Purple {Version} started (pid {Pid}, storage sqlite in {DataDir}, fsync {Fsync})",
-                NodeServerInfo.ProductVersion, Environment.ProcessId, storage.DataDir, storage.Fsync switch { Purple.Storage.FsyncMode.Always => "always", Purple.Storage.FsyncMode.EverySecond => "everysec", _ => "no" });
+            host.Logger.LogInformation("Purple {Version} started (pid {Pid}, storage {Storage} {Where} {Location}, fsync {Fsync})",
+                NodeServerInfo.ProductVersion, Environment.ProcessId, storage.Mode, storage.Postgres is null ? "in" : "at",
+                storage.Postgres?.Location ?? storage.DataDir,
+                storage.Fsync switch { Purple.Storage.FsyncMode.Always => "always", Purple.Storage.FsyncMode.EverySecond => "everysec", _ => "no" });
         }
         else
         {
@@ -157,6 +159,13 @@ public static class Program
           --proto-max-bulk-len SIZE largest RESP bulk string (default 512MB)
           --memcached-max-item-size SIZE  largest memcached value (default 1MB, memcached's -I)
           --cache-default-ttl DURATION    TTL of an HTTP cache entry written without one (default 5s)
+          --storage MODE            memory | sqlite (alias disk) | postgres: where writes are kept (default memory; docs/storage.md)
+          --data-dir DIR            where --storage sqlite keeps its journal and snapshots (default data)
+          --fsync always|everysec|no  when the journal is forced to disk (default everysec)
+          --snapshot-min-journal SIZE  snapshot once the journal grew this much (default 64MB)
+          --postgres CONNECTION     --storage postgres: "Host=...;Port=5432;Username=...;Database=..." or postgres://user@host/db
+          --postgres-schema NAME    schema of the journal and snapshots, one node per schema (default purple)
+          --postgres-password-file FILE  the PostgreSQL password is the file's first line (PGPASSWORD also works)
           --log-format text|json    log line format (default text)
           --inline-io yes|no        run protocol code on socket I/O threads (default yes)
           --active-defrag yes|no    compact the GC heap when idle after a load (default yes)

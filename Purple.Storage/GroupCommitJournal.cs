@@ -28,6 +28,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
     private volatile bool _stopping;
     private volatile string? _fault;
     private int _sleeping;
+    private bool _syncFailing;
     private long _assigned;
     private long _written;
     private long _synced;
@@ -269,12 +270,19 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
             _backend.Sync();
             Syncs++;
             Volatile.Write(ref _synced, written);
+            if (_syncFailing)
+            {
+                _syncFailing = false;
+                _logger.LogWarning("Journal fsyncs of {Location} succeed again", _backend.Location);
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Any store error (a database's too, not only I/O): left uncaught it would end the commit thread for good.
+            // Any backend's failure (a file's I/O error, a database server gone): synced stays behind, tried again in a
+            // second; logged once per outage, as failed writes are.
             Failures++;
-            _logger.LogError("Journal fsync of {Location} failed: {Reason}", _backend.Location, ex.Message);
+            if (!_syncFailing) _logger.LogError("Journal fsync of {Location} failed, retrying every second: {Reason}", _backend.Location, ex.Message);
+            _syncFailing = true;
         }
     }
 

@@ -44,7 +44,7 @@ public sealed record NodeSettings(
     /// <summary>--storage redis: the Redis every operation goes to; null otherwise.</summary>
     public RedisSettings? Redis { get; init; }
 
-    /// <summary>Durable storage (--storage sqlite); null for memory.</summary>
+    /// <summary>Durable storage (--storage sqlite or postgres); null for memory and redis.</summary>
     public StorageSettings? Storage { get; init; }
 
     /// <summary>DESIGN §3: 5 s unless configured.</summary>
@@ -54,8 +54,29 @@ public sealed record NodeSettings(
 /// <summary>--tls-cert/--tls-key (PEM), the optional client CA (--tls-ca), and the per-listener switches.</summary>
 public sealed record TlsSettings(string CertPath, string KeyPath, string? CaPath, bool Resp, bool Memcached, bool Http, bool Grpc);
 
-/// <summary>--storage sqlite: where (--data-dir), how often the journal is forced to disk (--fsync), and when snapshots are taken.</summary>
-public sealed record StorageSettings(string DataDir, Purple.Storage.FsyncMode Fsync, long SnapshotMinJournalBytes);
+/// <summary>
+/// --storage sqlite or postgres: where (--data-dir, or <see cref="Postgres"/> when set), how often the journal is forced
+/// to disk (--fsync), and when snapshots are taken.
+/// </summary>
+public sealed record StorageSettings(string DataDir, Purple.Storage.FsyncMode Fsync, long SnapshotMinJournalBytes)
+{
+    /// <summary>--storage postgres: the server and schema; null for sqlite.</summary>
+    public PostgresSettings? Postgres { get; init; }
+
+    /// <summary>"sqlite" or "postgres", as INFO and the startup log name it.</summary>
+    public string Mode => Postgres is null ? "sqlite" : "postgres";
+}
+
+/// <summary>
+/// --postgres (resolved to an Npgsql connection string, password included when one was given) and --postgres-schema.
+/// Printing it shows only <see cref="Location"/>: host, port, database and schema.
+/// </summary>
+public sealed record PostgresSettings(string ConnectionString, string Schema)
+{
+    public string Location => Purple.Storage.PostgresJournalBackend.Describe(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString), Schema);
+
+    public override string ToString() => Location;
+}
 
 /// <summary>--storage redis: where Redis is (--redis) and how long a call may wait for it (--redis-timeout).</summary>
 public sealed record RedisSettings(Purple.Storage.Redis.RedisEndpoint Endpoint, TimeSpan Timeout);

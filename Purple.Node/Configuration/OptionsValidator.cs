@@ -167,12 +167,8 @@ public static class OptionsValidator
     {
         string mode = o.Storage.ToLowerInvariant();
         if (mode is "memory" or "redis") return null;
-        if (mode is "postgres")
-        {
-            errors.Add($"--storage {mode} is not available in this version yet; use memory, sqlite or redis (docs/storage.md).");
-            return null;
-        }
-        if (mode is not ("sqlite" or "disk"))
+        if (mode is "postgresql") mode = "postgres";
+        if (mode is not ("sqlite" or "disk" or "postgres"))
         {
             errors.Add($"--storage '{o.Storage}' must be memory, sqlite (alias disk), postgres or redis.");
             return null;
@@ -190,8 +186,51 @@ public static class OptionsValidator
         {
             errors.Add($"--snapshot-min-journal '{o.SnapshotMinJournal}' must be a size of at least 1KB, such as 64MB.");
         }
-        if (fsync is null || string.IsNullOrWhiteSpace(o.DataDir)) return null;
-        return new StorageSettings(Path.GetFullPath(o.DataDir), fsync.Value, minJournal);
+        var postgres = mode == "postgres" ? Postgres(o, errors) : null;
+        if (fsync is null || string.IsNullOrWhiteSpace(o.DataDir) || mode == "postgres" && postgres is null) return null;
+        return new StorageSettings(Path.GetFullPath(o.DataDir), fsync.Value, minJournal) { Postgres = postgres };
+    }
+
+    /// <summary>--postgres, --postgres-schema and --postgres-password-file; no message repeats the password.</summary>
+    private static PostgresSettings? Postgres(PurpleOptions o, List<string> errors)
+    {
+        bool ok = true;
+        if (!Purple.Storage.PostgresJournalBackend.IsValidSchema(o.PostgresSchema ?? ""))
+        {
+            errors.Add($"--postgres-schema '{o.PostgresSchema}' must be a lower-case name of letters, digits and _ (at most 63, not starting with a digit), such as purple.");
+            ok = false;
+        }
+        if (string.IsNullOrWhiteSpace(o.Postgres))
+        {
+            errors.Add("--storage postgres needs --postgres (or PURPLE__POSTGRES): an Npgsql connection string such as " +
+                "\"Host=127.0.0.1;Port=5432;Username=purple;Database=purple\" or a postgres://user@host:5432/database URL.");
+            return null;
+        }
+        string? password = null;
+        if (!string.IsNullOrEmpty(o.PostgresPasswordFile))
+        {
+            try
+            {
+                password = File.ReadLines(o.PostgresPasswordFile).FirstOrDefault()?.TrimEnd('\r');
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"--postgres-password-file '{o.PostgresPasswordFile}' cannot be read ({ex.GetType().Name}); give a readable file whose first line is the password.");
+                return null;
+            }
+            if (string.IsNullOrEmpty(password))
+            {
+                errors.Add($"--postgres-password-file '{o.PostgresPasswordFile}' has an empty first line; its first line is the password.");
+                return null;
+            }
+        }
+        var builder = Purple.Storage.PostgresConnectionString.TryParse(o.Postgres, password, out string? problem);
+        if (builder is null)
+        {
+            errors.Add($"--postgres {problem}.");
+            return null;
+        }
+        return ok ? new PostgresSettings(builder.ConnectionString, o.PostgresSchema!) : null;
     }
 
     /// <summary>A duration where "0" means never.</summary>

@@ -79,7 +79,7 @@ public sealed class PurpleOptions
     /// <summary>TTL of an HTTP/gRPC cache entry written without one (DESIGN §3), e.g. "5s", "500ms", "2m".</summary>
     public string CacheDefaultTtl { get; set; } = "5s";
 
-    /// <summary>Storage mode: "memory" (nothing kept across restarts) or "sqlite" (alias "disk"): journal and snapshots under <see cref="DataDir"/> (docs/storage.md).</summary>
+    /// <summary>Storage mode: "memory" (nothing kept across restarts), "sqlite" (alias "disk"): journal and snapshots under <see cref="DataDir"/>, or "postgres": the same in PostgreSQL (docs/storage.md).</summary>
     public string Storage { get; set; } = "memory";
 
     /// <summary>--storage redis: the Redis to front, redis://[user:password@]host:port[/db] (db = the Redis database Purple's 0 maps to).</summary>
@@ -96,6 +96,15 @@ public sealed class PurpleOptions
 
     /// <summary>A snapshot is taken once the journal has grown this much since the last one (or by the last snapshot's size, if larger).</summary>
     public string SnapshotMinJournal { get; set; } = "64MB";
+
+    /// <summary>--storage postgres: an Npgsql connection string ("Host=…;Port=5432;Username=…;Database=…") or a postgres:// URL. Prefer PURPLE__POSTGRES or a config file when it holds a password.</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>The PostgreSQL schema holding the journal and snapshots (created if missing); one node per schema.</summary>
+    public string PostgresSchema { get; set; } = "purple";
+
+    /// <summary>A file whose first line is the PostgreSQL password, for a connection string without one (PGPASSWORD and ~/.pgpass also work).</summary>
+    public string? PostgresPasswordFile { get; set; }
 
     /// <summary>
     /// "yes" runs protocol code on the socket's I/O thread instead of handing each read to the thread

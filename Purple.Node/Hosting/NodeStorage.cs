@@ -7,16 +7,17 @@ using Purple.Storage;
 namespace Purple.Node.Hosting;
 
 /// <summary>
-/// --storage sqlite for one node: holds the data directory's lock (two processes on one directory would interleave
-/// their journals), owns the <see cref="DurableStorage"/>, and answers SAVE/BGSAVE/LASTSAVE/INFO persistence.
+/// Durable storage for one node: --storage sqlite holds the data directory's lock (two processes on one directory would
+/// interleave their journals), --storage postgres the schema's advisory lock (taken by the backend, same reason); owns
+/// the <see cref="DurableStorage"/>, and answers SAVE/BGSAVE/LASTSAVE/INFO persistence.
 /// </summary>
 public sealed class NodeStorage : IPersistence, IAsyncDisposable
 {
     private const string LockFile = "purple.lock";
-    private readonly FileStream _lock;
+    private readonly FileStream? _lock;
     private readonly StorageSettings _settings;
 
-    private NodeStorage(StorageSettings settings, FileStream directoryLock, DurableStorage storage)
+    private NodeStorage(StorageSettings settings, FileStream? directoryLock, DurableStorage storage)
     {
         _settings = settings;
         _lock = directoryLock;
@@ -25,9 +26,22 @@ public sealed class NodeStorage : IPersistence, IAsyncDisposable
 
     public DurableStorage Storage { get; }
 
-    /// <summary>Opens the data directory; a <see cref="RecoveryException"/> says what to fix when it cannot be used.</summary>
+    private static DurableStorage Create(IJournalBackend backend, StorageSettings settings, ILogger logger) => new(backend, new DurableStorageOptions
+    {
+        Fsync = settings.Fsync,
+        SnapshotMinJournalBytes = settings.SnapshotMinJournalBytes,
+    }, logger);
+
+    /// <summary>Opens the data directory or the PostgreSQL schema; a <see cref="RecoveryException"/> says what to fix when it cannot be used.</summary>
     public static NodeStorage Open(StorageSettings settings, ILogger logger)
     {
+        if (settings.Postgres is { } postgres)
+        {
+            // Connects, takes the schema's advisory lock and creates the tables; every failure is a RecoveryException
+            // naming host, port, database and schema (never the password).
+            var backend = new PostgresJournalBackend(postgres.ConnectionString, postgres.Schema, settings.Fsync);
+            return new NodeStorage(settings, null, Create(backend, settings, logger));
+        }
         FileStream directoryLock;
         try
         {
@@ -46,12 +60,7 @@ public sealed class NodeStorage : IPersistence, IAsyncDisposable
         try
         {
             var backend = new SqliteJournalBackend(settings.DataDir, settings.Fsync);
-            var storage = new DurableStorage(backend, new DurableStorageOptions
-            {
-                Fsync = settings.Fsync,
-                SnapshotMinJournalBytes = settings.SnapshotMinJournalBytes,
-            }, logger);
-            return new NodeStorage(settings, directoryLock, storage);
+            return new NodeStorage(settings, directoryLock, Create(backend, settings, logger));
         }
         catch (Exception ex) when (ex is JournalCorruptException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {
@@ -96,7 +105,8 @@ public sealed class NodeStorage : IPersistence, IAsyncDisposable
             new("aof_enabled", "1"),
             new("aof_rewrite_in_progress", "0"),
             new("aof_last_write_status", journal.Fault is null ? "ok" : "err"),
-            new("purple_storage", "sqlite"),
+            new("purple_storage", _settings.Mode),
+            // A path, or host:port/database (schema s) for postgres: never a password.
             new("purple_data_dir", Storage.Location),
             new("purple_fsync", fsync),
             new("purple_journal_position", journal.LastAssigned.ToString(inv)),
@@ -116,6 +126,6 @@ public sealed class NodeStorage : IPersistence, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Storage.DisposeAsync().ConfigureAwait(false);
-        await _lock.DisposeAsync().ConfigureAwait(false);
+        if (_lock is not null) await _lock.DisposeAsync().ConfigureAwait(false);
     }
 }

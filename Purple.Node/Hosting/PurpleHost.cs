@@ -49,7 +49,7 @@ public sealed class PurpleHost : IAsyncDisposable
     /// <summary>The external Redis every operation goes to (--storage redis); null otherwise.</summary>
     public Purple.Storage.Redis.RedisDataStore? Redis => _redis;
 
-    /// <summary>Durable storage when --storage sqlite; null in memory mode.</summary>
+    /// <summary>Durable storage when --storage sqlite or postgres; null in memory mode.</summary>
     public NodeStorage? Storage => _storage;
 
     private Purple.Core.Execution.IDurabilityBarrier? Durability => _storage?.Storage.Journal;

@@ -62,7 +62,8 @@ public class OptionsTests
     [InlineData("--databases", "0", "--databases 0 is out of range")]
     [InlineData("--shards", "3", "--shards 3 must be a power of two")]
     [InlineData("--host", "not-an-ip", "--host 'not-an-ip' is not an IP address")]
-    [InlineData("--storage", "postgres", "--storage postgres is not available in this version yet")]
+    [InlineData("--storage", "redis", "--storage redis is not available in this version yet")]
+    [InlineData("--storage", "postgres", "--storage postgres needs --postgres (or PURPLE__POSTGRES)")]
     [InlineData("--storage", "tape", "--storage 'tape' must be memory, sqlite (alias disk), postgres or redis")]
     [InlineData("--active-defrag", "maybe", "--active-defrag 'maybe' must be yes or no")]
     public void Invalid_values_are_reported_with_what_to_fix(string flag, string value, string expected)
@@ -102,6 +103,73 @@ public class OptionsTests
         Assert.Equal(TimeSpan.FromMilliseconds(250), s.Redis.Timeout);
         // Calls block their thread until Redis answers, so protocol code leaves the socket threads.
         Assert.False(s.InlineIo);
+    }
+
+    [Fact]
+    public void Postgres_storage_takes_a_connection_string_or_a_url_from_the_flag_or_the_environment()
+    {
+        var s = Validate(["--storage", "postgres", "--postgres", "Host=db.internal;Port=5433;Username=purple;Password=pw1;Database=cache",
+            "--postgres-schema", "node_a", "--fsync", "always"], out var errors);
+        Assert.Empty(errors);
+        var postgres = s!.Storage!.Postgres!;
+        Assert.Equal("postgres", s.Storage.Mode);
+        Assert.Equal("node_a", postgres.Schema);
+        Assert.Equal("db.internal:5433/cache (schema node_a)", postgres.Location);
+        var parsed = new Npgsql.NpgsqlConnectionStringBuilder(postgres.ConnectionString);
+        Assert.Equal(("db.internal", 5433, "purple", "pw1", "cache"), (parsed.Host, parsed.Port, parsed.Username, parsed.Password, parsed.Database));
+
+        s = Validate(["--storage", "postgresql"], out errors,
+            new() { ["PURPLE__POSTGRES"] = "postgresql://pur%40ple:p%3Aw@[::1]:6543/my%20db?sslmode=verify-full&application_name=edge" });
+        Assert.Empty(errors);
+        parsed = new Npgsql.NpgsqlConnectionStringBuilder(s!.Storage!.Postgres!.ConnectionString);
+        Assert.Equal(("::1", 6543, "pur@ple", "p:w", "my db", Npgsql.SslMode.VerifyFull, "edge"),
+            (parsed.Host, parsed.Port, parsed.Username, parsed.Password, parsed.Database, parsed.SslMode, parsed.ApplicationName));
+        Assert.Equal("purple", s.Storage.Postgres.Schema);
+    }
+
+    [Fact]
+    public void The_postgres_password_comes_from_a_file_and_no_setting_or_error_shows_it()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "file-secret\nignored\n");
+            var s = Validate(["--storage", "postgres", "--postgres", "Host=127.0.0.1;Username=purple;Database=purple", "--postgres-password-file", file], out var errors);
+            Assert.Empty(errors);
+            Assert.Equal("file-secret", new Npgsql.NpgsqlConnectionStringBuilder(s!.Storage!.Postgres!.ConnectionString).Password);
+            // Printing the settings (a log line, a debugger) shows where, never the password.
+            Assert.DoesNotContain("file-secret", s.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("file-secret", s.Storage.ToString(), StringComparison.Ordinal);
+            Assert.Contains("127.0.0.1:5432/purple (schema purple)", s.Storage.ToString(), StringComparison.Ordinal);
+
+            Assert.Null(Validate(["--storage", "postgres", "--postgres", "Host=h;Password=inline-secret", "--postgres-password-file", file], out errors));
+            Assert.Contains(errors, e => e.Contains("give it one way", StringComparison.Ordinal));
+            Assert.DoesNotContain(errors, e => e.Contains("secret", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("Username=purple;Password=pw-secret", "--postgres names no server")]
+    [InlineData("Host=h;Bogus Keyword=1;Password=pw-secret", "--postgres is not an Npgsql connection string")]
+    [InlineData("Host=h;Port=notaport;Password=pw-secret", "--postgres is not an Npgsql connection string")]
+    [InlineData("postgres://user:pw-secret@/db", "--postgres is not a valid postgres:// URL")]
+    [InlineData("postgres://user:pw-secret@h/db?nonsense=1", "--postgres has a URL parameter 'nonsense'")]
+    public void A_postgres_connection_string_that_cannot_be_used_is_refused_without_echoing_it(string value, string expected)
+    {
+        Assert.Null(Validate(["--storage", "postgres", "--postgres", value], out var errors));
+        Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.Contains("pw-secret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_postgres_schema_must_be_a_plain_identifier()
+    {
+        Assert.Null(Validate(["--storage", "postgres", "--postgres", "Host=h", "--postgres-schema", "Purple; DROP"], out var errors));
+        Assert.Contains(errors, e => e.Contains("--postgres-schema 'Purple; DROP' must be a lower-case name", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Purple.Actors;
 using Purple.Core.Commands;
 using Purple.Core.Execution;
@@ -6,12 +5,28 @@ using static Purple.Storage.Tests.Node;
 
 namespace Purple.Storage.Tests;
 
+/// <summary>SQLite files under a data directory.</summary>
+public sealed class SqliteRecoveryTests : RecoveryTests
+{
+    private protected override TestStore NewStore() => new DataDir();
+}
+
+/// <summary>PostgreSQL tables in a fresh schema of the server PURPLE_TEST_POSTGRES names.</summary>
+public sealed class PostgresRecoveryTests : RecoveryTests
+{
+    private protected override TestStore NewStore() => new PostgresSchema();
+}
+
 /// <summary>
 /// Recovery (docs/storage.md): what a node wrote comes back — from the journal alone, from a snapshot plus the journal
-/// tail, with concurrent writers and snapshots — and damage is cut off, never replayed.
+/// tail, with concurrent writers and snapshots — and damage is cut off, never replayed. The contract of every backend:
+/// each test runs once per backend (<see cref="SqliteRecoveryTests"/>, <see cref="PostgresRecoveryTests"/>).
 /// </summary>
-public class RecoveryTests
+public abstract class RecoveryTests
 {
+    /// <summary>A fresh, empty store of the backend under test.</summary>
+    private protected abstract TestStore NewStore();
+
     private static void MixedWrites(PurpleEngine e, long now, int round = 0)
     {
         string r = round.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -36,14 +51,14 @@ public class RecoveryTests
     [Fact]
     public async Task The_journal_alone_brings_back_every_type_with_its_ttl_and_metadata()
     {
-        using var dir = new DataDir();
+        using var dir = NewStore();
         string before;
         await using (var node = dir.Open())
         {
             MixedWrites(node.Engine, node.Time.NowMs);
             before = node.Dump();
         }
-        Assert.Empty(dir.SnapshotFiles());
+        Assert.Equal(0, dir.SnapshotCount());
         await using var again = dir.Open();
         Assert.Equal(before, again.Dump());
         Assert.Equal(0, again.Report!.SnapshotSequence);
@@ -53,7 +68,7 @@ public class RecoveryTests
     [Fact]
     public async Task A_snapshot_plus_the_journal_tail_brings_back_the_state_and_replays_only_the_tail()
     {
-        using var dir = new DataDir();
+        using var dir = NewStore();
         string before;
         long tail;
         await using (var node = dir.Open())
@@ -74,16 +89,25 @@ public class RecoveryTests
     [Fact]
     public async Task Concurrent_writers_with_snapshots_taken_meanwhile_recover_to_the_same_state()
     {
-        using var dir = new DataDir();
+        using var dir = NewStore();
         string before;
         await using (var node = dir.Open())
         {
             long now = node.Time.NowMs;
+            // Every writer stops once halfway until one snapshot is taken: whatever a backend's snapshot costs next to
+            // the writers' speed, recovery then has a snapshot inside the writes to start from.
+            using var halfway = new CountdownEvent(4);
+            using var resume = new ManualResetEventSlim();
             var writers = Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(() =>
             {
                 var rng = new Random(w);
                 for (int i = 0; i < 3000; i++)
                 {
+                    if (i == 1500)
+                    {
+                        halfway.Signal();
+                        Assert.True(resume.Wait(TimeSpan.FromSeconds(60)));
+                    }
                     int db = rng.Next(3);
                     byte[] key = B("k" + rng.Next(200));
                     WriteCommand command = rng.Next(8) switch
@@ -100,9 +124,14 @@ public class RecoveryTests
                     node.Engine.Execute(command);
                 }
             })));
+            Assert.True(halfway.Wait(TimeSpan.FromSeconds(60)));
+            var midway = node.Storage.Snapshot("test");
+            Assert.True(midway.Ok, midway.Error);
+            resume.Set();
             while (!writers.IsCompleted)
             {
-                Assert.True(node.Storage.Snapshot("test").Ok);
+                var snapshot = node.Storage.Snapshot("test");
+                Assert.True(snapshot.Ok, snapshot.Error);
                 await Task.Delay(5);
             }
             await writers;
@@ -110,13 +139,13 @@ public class RecoveryTests
         }
         await using var again = dir.Open();
         Assert.Equal(before, again.Dump());
-        Assert.True(again.Report!.SnapshotSequence > 0);
+        Assert.True(again.Report!.SnapshotSequence > 0, string.Join("\n", again.Log.Lines));
     }
 
     [Fact]
     public async Task A_cas_conditioned_write_replays_as_its_effect_so_new_cas_numbers_cannot_change_it()
     {
-        using var dir = new DataDir();
+        using var dir = NewStore();
         await using (var node = dir.Open())
         {
             node.Engine.Execute(new SetCommand(0, B("k"), B("v1")));
@@ -132,7 +161,7 @@ public class RecoveryTests
     [Fact]
     public async Task Keys_already_expired_at_recovery_are_dropped()
     {
-        using var dir = new DataDir();
+        using var dir = NewStore();
         var time = new ManualTime(1_800_000_000_000);
         await using (var node = dir.Open(time: time))
         {
@@ -152,7 +181,7 @@ public class RecoveryTests
     [Fact]
     public async Task A_damaged_newest_snapshot_falls_back_to_the_previous_one_and_a_longer_tail()
     {
-        using var dir = new DataDir();
+        using var dir = NewStore();
         string before;
         await using (var node = dir.Open())
         {
@@ -163,30 +192,21 @@ public class RecoveryTests
             MixedWrites(node.Engine, node.Time.NowMs, 2);
             before = node.Dump();
         }
-        var snapshots = dir.SnapshotFiles();
+        var snapshots = dir.SnapshotSequences();
         Assert.Equal(2, snapshots.Length);
-        DamageRows(snapshots[^1]);
+        dir.DamageNewestSnapshotRow();
         await using var again = dir.Open();
         Assert.Equal(before, again.Dump());
         Assert.Single(again.Report!.UnusableSnapshots);
         Assert.Contains(again.Log.Lines, l => l.Contains("is unusable", StringComparison.Ordinal));
-        Assert.True(File.Exists(snapshots[^1] + ".corrupt"));
-    }
-
-    // Changes one stored value without fixing its checksum, as a bad sector would.
-    private static void DamageRows(string snapshot)
-    {
-        using var connection = new SqliteConnection($"Data Source={snapshot};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE chunks SET body = CAST(body || x'00' AS BLOB) WHERE ord = (SELECT MAX(ord) FROM chunks)";
-        Assert.Equal(1, command.ExecuteNonQuery());
+        Assert.True(dir.IsQuarantined(snapshots[^1]));
+        Assert.Equal([snapshots[0]], dir.SnapshotSequences());
     }
 
     [Fact]
     public async Task A_damaged_journal_batch_and_everything_after_it_are_dropped_never_replayed()
     {
-        using var dir = new DataDir();
+        using var dir = NewStore();
         await using (var node = dir.Open(FsyncMode.Always))
         {
             // With fsync always and one writer, each write is its own group commit.
@@ -196,13 +216,7 @@ public class RecoveryTests
                 await node.Storage.Journal.WaitAsync(node.Storage.Journal.LastAssigned);
             }
         }
-        using (var connection = new SqliteConnection($"Data Source={dir.JournalFile};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE batches SET body = CAST(substr(body, 1, length(body) - 1) || x'7F' AS BLOB) WHERE first_seq = 11";
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        dir.DamageBatch(11);
         await using (var again = dir.Open())
         {
             Assert.Equal(10, again.Engine.DbSize(0));
@@ -220,7 +234,7 @@ public class RecoveryTests
     [Fact]
     public async Task A_journal_with_records_missing_in_the_middle_refuses_to_start_and_says_what_to_do()
     {
-        using var dir = new DataDir();
+        using var dir = NewStore();
         await using (var node = dir.Open(FsyncMode.Always))
         {
             for (int i = 0; i < 5; i++)
@@ -229,13 +243,7 @@ public class RecoveryTests
                 await node.Storage.Journal.WaitAsync(node.Storage.Journal.LastAssigned);
             }
         }
-        using (var connection = new SqliteConnection($"Data Source={dir.JournalFile};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM batches WHERE first_seq = 3";
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        dir.DeleteBatch(3);
         await using var again = dir.Open(recover: false);
         var error = Assert.Throws<RecoveryException>(() => again.Storage.Recover(again.Engine, again.Engine.Databases));
         Assert.Contains("records 3..3 are missing", error.Message, StringComparison.Ordinal);
@@ -245,7 +253,7 @@ public class RecoveryTests
     [Fact]
     public async Task Data_of_a_database_beyond_databases_refuses_to_start()
     {
-        using var dir = new DataDir();
+        using var dir = NewStore();
         await using (var node = dir.Open())
         {
             node.Engine.Execute(new SetCommand(9, B("k"), B("v")));
@@ -258,7 +266,7 @@ public class RecoveryTests
     [Fact]
     public async Task Under_fsync_always_replies_wait_until_the_write_is_committed()
     {
-        using var dir = new DataDir();
+        using var dir = NewStore();
         await using var node = dir.Open(FsyncMode.Always);
         IDurabilityBarrier barrier = node.Storage.Journal;
         Assert.False(barrier.MustWait(out _));
@@ -276,7 +284,7 @@ public class RecoveryTests
     [Fact]
     public async Task Compaction_keeps_two_snapshots_and_the_journal_the_older_one_needs()
     {
-        using var dir = new DataDir();
+        using var dir = NewStore();
         await using var node = dir.Open(FsyncMode.Always);
         var sequences = new List<long>();
         for (int round = 0; round < 4; round++)
@@ -285,12 +293,12 @@ public class RecoveryTests
             await node.Storage.Journal.WaitAsync(node.Storage.Journal.LastAssigned);
             sequences.Add(node.Storage.Snapshot("test").Sequence);
         }
-        Assert.Equal(2, dir.SnapshotFiles().Length);
+        Assert.Equal(2, dir.SnapshotCount());
         // Compaction runs on the commit thread; give it the write that wakes it.
         node.Engine.Execute(new SetCommand(0, B("wake"), B("v")));
         await node.Storage.Journal.WaitAsync(node.Storage.Journal.LastAssigned);
         await Task.Delay(100);
-        var firstBatches = node.Backend.ReadBatches().Select(b => b.First).ToList();
+        var firstBatches = dir.BatchFirsts();
         Assert.DoesNotContain(firstBatches, first => first <= sequences[^2]);
         Assert.Contains(firstBatches, first => first > sequences[^2]);
     }

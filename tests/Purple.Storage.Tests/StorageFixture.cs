@@ -1,5 +1,7 @@
 using System.Text;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Purple.Actors;
 using Purple.Core.Execution;
 
@@ -24,27 +26,97 @@ internal sealed class ListLogger : ILogger
     }
 }
 
-/// <summary>A temporary data directory and the engine + durable storage a node would build over it.</summary>
-internal sealed class DataDir : IDisposable
+/// <summary>
+/// Where a test node keeps its journal and snapshots: a fresh SQLite data directory (<see cref="DataDir"/>) or a fresh
+/// PostgreSQL schema (<see cref="PostgresSchema"/>), with the engine + durable storage a node would build over it, and the
+/// backend-specific ways tests damage what is stored.
+/// </summary>
+internal abstract class TestStore : IDisposable
+{
+    public abstract IJournalBackend CreateBackend(FsyncMode fsync);
+
+    public Node Open(FsyncMode fsync = FsyncMode.EverySecond, ManualTime? time = null, int databases = 16, bool snapshotOnStop = false, bool recover = true)
+    {
+        var node = new Node(CreateBackend(fsync), fsync, time ?? new ManualTime(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), databases, snapshotOnStop);
+        if (recover) node.RecoverAndStart();
+        return node;
+    }
+
+    /// <summary>Usable snapshots (not quarantined).</summary>
+    public abstract int SnapshotCount();
+
+    /// <summary>Sequences of the usable snapshots, oldest first.</summary>
+    public abstract long[] SnapshotSequences();
+
+    public abstract bool IsQuarantined(long sequence);
+
+    /// <summary>Changes the body of the newest snapshot's last row without fixing its checksum, as a bad sector would.</summary>
+    public abstract void DamageNewestSnapshotRow();
+
+    /// <summary>Replaces the last byte of the journal batch starting at <paramref name="first"/> (checksum left as it was).</summary>
+    public abstract void DamageBatch(long first);
+
+    public abstract void DeleteBatch(long first);
+
+    /// <summary>First positions of the stored journal batches, read on a connection of the test's own.</summary>
+    public abstract long[] BatchFirsts();
+
+    public abstract void Dispose();
+}
+
+/// <summary>A temporary SQLite data directory.</summary>
+internal sealed class DataDir : TestStore
 {
     public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "purple-storage-" + Guid.NewGuid().ToString("N"));
 
     public DataDir() => Directory.CreateDirectory(Path);
 
-    public Node Open(FsyncMode fsync = FsyncMode.EverySecond, ManualTime? time = null, int databases = 16, bool snapshotOnStop = false, bool recover = true)
-    {
-        var node = new Node(Path, fsync, time ?? new ManualTime(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), databases, snapshotOnStop);
-        if (recover) node.RecoverAndStart();
-        return node;
-    }
-
-    public IJournalBackend CreateBackend(FsyncMode fsync) => new SqliteJournalBackend(Path, fsync);
+    public override IJournalBackend CreateBackend(FsyncMode fsync) => new SqliteJournalBackend(Path, fsync);
 
     public string JournalFile => System.IO.Path.Combine(Path, "journal.db");
 
     public string[] SnapshotFiles() => Directory.GetFiles(Path, "snapshot-*.db").Order(StringComparer.Ordinal).ToArray();
 
-    public void Dispose()
+    public override int SnapshotCount() => SnapshotFiles().Length;
+
+    public override long[] SnapshotSequences() =>
+        SnapshotFiles().Select(f => long.Parse(System.IO.Path.GetFileNameWithoutExtension(f)["snapshot-".Length..], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+    private string SnapshotFile(long sequence) =>
+        System.IO.Path.Combine(Path, "snapshot-" + sequence.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + ".db");
+
+    public override bool IsQuarantined(long sequence) => File.Exists(SnapshotFile(sequence) + ".corrupt");
+
+    private static int Execute(string file, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteNonQuery();
+    }
+
+    public override void DamageNewestSnapshotRow() => Assert.Equal(1, Execute(SnapshotFiles()[^1],
+        "UPDATE chunks SET body = CAST(body || x'00' AS BLOB) WHERE ord = (SELECT MAX(ord) FROM chunks)"));
+
+    public override void DamageBatch(long first) => Assert.Equal(1, Execute(JournalFile,
+        $"UPDATE batches SET body = CAST(substr(body, 1, length(body) - 1) || x'7F' AS BLOB) WHERE first_seq = {first}"));
+
+    public override void DeleteBatch(long first) => Assert.Equal(1, Execute(JournalFile, $"DELETE FROM batches WHERE first_seq = {first}"));
+
+    public override long[] BatchFirsts()
+    {
+        using var connection = new SqliteConnection($"Data Source={JournalFile};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT first_seq FROM batches ORDER BY first_seq";
+        using var reader = command.ExecuteReader();
+        var firsts = new List<long>();
+        while (reader.Read()) firsts.Add(reader.GetInt64(0));
+        return [.. firsts];
+    }
+
+    public override void Dispose()
     {
         try
         {
@@ -56,13 +128,101 @@ internal sealed class DataDir : IDisposable
     }
 }
 
-internal sealed class Node : IAsyncDisposable
+/// <summary>
+/// A fresh schema in the PostgreSQL that PURPLE_TEST_POSTGRES names (./test.sh starts a throwaway cluster with
+/// tests/tools/postgres.sh and sets it); dropped at the end. Without the variable the test fails: a missing server is
+/// a failure, never a skip.
+/// </summary>
+internal sealed class PostgresSchema : TestStore
 {
-    public Node(string dir, FsyncMode fsync, ManualTime time, int databases, bool snapshotOnStop)
-        : this(new SqliteJournalBackend(dir, fsync), fsync, time, databases, snapshotOnStop)
+    public const string Variable = "PURPLE_TEST_POSTGRES";
+
+    public PostgresSchema()
     {
+        ConnectionString = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value ? value : throw new InvalidOperationException(
+            $"{Variable} is not set, so the PostgreSQL storage tests cannot run. ./test.sh starts a throwaway PostgreSQL (tests/tools/postgres.sh) " +
+            $"and sets it; by hand: tests/tools/postgres.sh start /tmp/purple-pg && eval \"$(tests/tools/postgres.sh env /tmp/purple-pg)\"");
+        Name = "t_" + Guid.NewGuid().ToString("N");
     }
 
+    public string ConnectionString { get; }
+    public string Name { get; }
+
+    public override IJournalBackend CreateBackend(FsyncMode fsync) => new PostgresJournalBackend(ConnectionString, Name, fsync);
+
+    public NpgsqlConnection Connect()
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false, ApplicationName = "purple-test" }.ConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    public int Execute(string sql)
+    {
+        using var connection = Connect();
+        using var command = new NpgsqlCommand(sql, connection);
+        return command.ExecuteNonQuery();
+    }
+
+    public long[] Longs(string sql)
+    {
+        using var connection = Connect();
+        using var command = new NpgsqlCommand(sql, connection);
+        using var reader = command.ExecuteReader();
+        var values = new List<long>();
+        while (reader.Read()) values.Add(reader.GetInt64(0));
+        return [.. values];
+    }
+
+    public override int SnapshotCount() => SnapshotSequences().Length;
+
+    public override long[] SnapshotSequences() => Longs($"SELECT seq FROM {Name}.snapshots WHERE quarantined_at IS NULL ORDER BY seq");
+
+    public override bool IsQuarantined(long sequence) =>
+        Longs($"SELECT seq FROM {Name}.snapshots WHERE quarantined_at IS NOT NULL AND seq = {sequence}").Length == 1;
+
+    public override void DamageNewestSnapshotRow() => Assert.Equal(1, Execute(
+        $"UPDATE {Name}.snapshot_chunks SET body = body || '\\x00'::bytea WHERE (seq, ord) = " +
+        $"(SELECT seq, max(ord) FROM {Name}.snapshot_chunks WHERE seq = (SELECT max(seq) FROM {Name}.snapshots) GROUP BY seq)"));
+
+    public override void DamageBatch(long first) => Assert.Equal(1, Execute(
+        $"UPDATE {Name}.journal SET body = overlay(body placing '\\x7f'::bytea from length(body)) WHERE first_seq = {first}"));
+
+    public override void DeleteBatch(long first) => Assert.Equal(1, Execute($"DELETE FROM {Name}.journal WHERE first_seq = {first}"));
+
+    public override long[] BatchFirsts() => Longs($"SELECT first_seq FROM {Name}.journal ORDER BY first_seq");
+
+    /// <summary>The PostgreSQL backend pid holding this schema's advisory lock (the journal connection), or 0.</summary>
+    public int LockHolderPid()
+    {
+        long key = PostgresJournalBackend.LockKey(Name);
+        var pids = Longs($"SELECT pid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 " +
+            $"AND classid::bigint = {(long)((ulong)key >> 32)} AND objid::bigint = {key & 0xFFFF_FFFFL}");
+        return pids.Length == 0 ? 0 : (int)pids[0];
+    }
+
+    /// <summary>Ends the journal connection from the server side, as a server restart or an idle-connection killer would.</summary>
+    public void TerminateJournalConnection()
+    {
+        int pid = LockHolderPid();
+        Assert.NotEqual(0, pid);
+        Assert.Single(Longs($"SELECT 1 FROM (SELECT pg_terminate_backend({pid}, 5000) AS done) t WHERE done"));
+    }
+
+    public override void Dispose()
+    {
+        try
+        {
+            Execute($"DROP SCHEMA IF EXISTS {Name} CASCADE");
+        }
+        catch (NpgsqlException)
+        {
+        }
+    }
+}
+
+internal sealed class Node : IAsyncDisposable
+{
     public Node(IJournalBackend backend, FsyncMode fsync, ManualTime time, int databases, bool snapshotOnStop)
     {
         Time = time;
