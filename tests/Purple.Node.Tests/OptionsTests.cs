@@ -62,7 +62,7 @@ public class OptionsTests
     [InlineData("--databases", "0", "--databases 0 is out of range")]
     [InlineData("--shards", "3", "--shards 3 must be a power of two")]
     [InlineData("--host", "not-an-ip", "--host 'not-an-ip' is not an IP address")]
-    [InlineData("--storage", "redis", "--storage redis is not available in this version yet")]
+    [InlineData("--storage", "redis", "--storage redis needs --redis redis://host:port[/db]")]
     [InlineData("--storage", "postgres", "--storage postgres needs --postgres (or PURPLE__POSTGRES)")]
     [InlineData("--storage", "tape", "--storage 'tape' must be memory, sqlite (alias disk), postgres or redis")]
     [InlineData("--active-defrag", "maybe", "--active-defrag 'maybe' must be yes or no")]

@@ -22,7 +22,9 @@ def test_info_clients(r, client_factory):
         o.ping()
     after = r.info("clients")["connected_clients"]
     assert before >= 1
-    assert after >= before + 3
+    # This client and the three others at least; not before + 3, since a connection an earlier test closed may
+    # still have been counted in before.
+    assert after >= 4
 
 
 def test_info_memory(r):
