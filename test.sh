@@ -275,7 +275,8 @@ else
 
   # The storage contract: the protocol suites again, on nodes that journal every write (--fsync always, so every
   # reply also waits for its commit), once per durable backend. Every operation must behave as on memory.
-  durable_suites() {  # durable_suites NAME purple-node-flags...
+  SUITE_ARGS=()
+  durable_suites() {  # durable_suites NAME purple-node-flags...   (extra pytest arguments in SUITE_ARGS)
     local name=$1 junit rc f
     shift
     if SERVER_LOG_NAME=purple-node-$name start_server "$@"; then
@@ -286,7 +287,7 @@ else
         -o junit_suite_name="$name" tests/interop/test_strings.py tests/interop/test_keys.py tests/interop/test_sets.py \
         tests/interop/test_transactions.py tests/interop/test_resp3.py tests/interop/test_concurrency.py \
         tests/interop/test_memcached_mixed.py tests/interop/memcached tests/interop/test_grpc.py tests/interop/test_grpc_compat.py \
-        </dev/null 2>&1 | tee "$RESULTS/interop-$name-pytest.log" | tail -20
+        "${SUITE_ARGS[@]}" </dev/null 2>&1 | tee "$RESULTS/interop-$name-pytest.log" | tail -20
       rc=${PIPESTATUS[0]}
       if [ ! -s "$junit" ]; then
         fail_note "$name interop pytest exited $rc and wrote no JUnit XML"
@@ -327,34 +328,10 @@ else
   redis-server --bind 127.0.0.1 --port "$BACKEND_PORT" --save "" --appendonly no --dir "$BACKEND_DIR" \
     </dev/null >"$RESULTS/redis-backend.log" 2>&1 &
   BACKEND_PID=$!
-  if SERVER_LOG_NAME=purple-node-redis start_server --storage redis --redis "redis://127.0.0.1:$BACKEND_PORT"; then
-    export PURPLE_RESP_PORT=$RESP_PORT PURPLE_HTTP_PORT=$HTTP_PORT PURPLE_MEMCACHED_PORT=$MC_PORT PURPLE_GRPC_PORT=$GRPC_PORT
-    JUNIT="$RESULTS/interop-redis-pytest.xml"
-    say "pytest protocol suites on --storage redis (redis-server :$BACKEND_PORT)"
-    timeout -k 10 "${INTEROP_TIMEOUT:-600}" "$PY" -m pytest -q -p no:cacheprovider -o junit_family=xunit2 --junitxml="$JUNIT" \
-      -o junit_suite_name=redis-backend tests/interop/test_strings.py tests/interop/test_keys.py tests/interop/test_sets.py \
-      tests/interop/test_transactions.py tests/interop/test_resp3.py tests/interop/test_concurrency.py \
-      tests/interop/test_memcached_mixed.py tests/interop/memcached tests/interop/test_grpc.py tests/interop/test_grpc_compat.py \
-      --ignore=tests/interop/memcached/test_memcached_meta_leases.py \
-      --deselect tests/interop/memcached/test_memcached_meta.py::test_mg_hit_and_last_access \
-      </dev/null 2>&1 | tee "$RESULTS/interop-redis-pytest.log" | tail -20
-    rc=${PIPESTATUS[0]}
-    if [ ! -s "$JUNIT" ]; then
-      fail_note "redis-backend interop pytest exited $rc and wrote no JUnit XML"
-    else
-      RESULT_FILES+=("$JUNIT")
-      read -r _p f < <("$PY" tests/tools/count_results.py "$JUNIT" 2>/dev/null)
-      if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then fail_note "redis-backend interop pytest exited $rc with no failed test recorded"; fi
-    fi
-    run_checks redis-cli tests/interop/redis_cli.sh "$RESULTS/redis-cli-redis-backend.log" "$RESP_PORT"
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      fail_note "redis-backend purple-node died during the interop tests (log: $SERVER_LOG)"; tail -50 "$SERVER_LOG" >&2
-    fi
-    stop_server
-  else
-    stop_server
-    fail_note "interop: purple-node over redis did not become ready"
-  fi
+  SUITE_ARGS=(--ignore=tests/interop/memcached/test_memcached_meta_leases.py
+              --deselect tests/interop/memcached/test_memcached_meta.py::test_mg_hit_and_last_access)
+  durable_suites redis --storage redis --redis "redis://127.0.0.1:$BACKEND_PORT"
+  SUITE_ARGS=()
   kill "$BACKEND_PID" 2>/dev/null; wait "$BACKEND_PID" 2>/dev/null; rm -rf "$BACKEND_DIR"
 fi
 
