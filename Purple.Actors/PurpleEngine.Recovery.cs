@@ -29,6 +29,16 @@ public sealed partial class PurpleEngine : IRecoverableStore
         });
     }
 
+    public void Load(IReadOnlyList<ImageEntry> entries, long now)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        foreach (var entry in entries)
+        {
+            var (shard, hash) = Route(entry.Key);
+            lock (shard.Gate) shard.Load(entry, hash, now);
+        }
+    }
+
     public long RemoveExpired()
     {
         long now = Now();

@@ -31,17 +31,17 @@ public sealed partial class DurableStorage
             },
             consume: entries =>
             {
-                foreach (var entry in entries)
+                int live = 0;
+                for (int i = 0; i < entries.Count; i++)
                 {
+                    var entry = entries[i];
                     if (entry.Db >= databases) throw TooFewDatabases(entry.Db, databases);
-                    if (entry.ExpiresAt != 0 && entry.ExpiresAt <= now)
-                    {
-                        skipped++;
-                        continue;
-                    }
-                    Load(store, entry, now);
-                    keys++;
+                    if (entry.ExpiresAt != 0 && entry.ExpiresAt <= now) skipped++;
+                    else entries[live++] = entry;
                 }
+                entries.RemoveRange(live, entries.Count - live);
+                store.Load(entries, now);
+                keys += live;
             });
         if (count != header.Chunks || ~crc != header.Crc || rows != header.Keys)
             throw new JournalCorruptException($"its chunks do not add up to its header ({count} of {header.Chunks} chunks, {rows} of {header.Keys} keys read)");

@@ -129,19 +129,6 @@ public sealed partial class DurableStorage : IAsyncDisposable
     private static RecoveryException TooFewDatabases(int db, int databases) => new(
         $"The stored data uses database {db}, but --databases is {databases}. Start with --databases {db + 1} or more.");
 
-    private static void Load(IRecoverableStore store, in ImageEntry entry, long now)
-    {
-        if (entry.Members is { } members)
-        {
-            if (members.Length == 0) return;
-            store.Replay(new SAddCommand(entry.Db, entry.Key, members), now);
-            if (entry.ExpiresAt != 0) store.Replay(new ExpireCommand(entry.Db, entry.Key, entry.ExpiresAt), now);
-            return;
-        }
-        store.Replay(new SetCommand(entry.Db, entry.Key, entry.String!, entry.ExpiresAt,
-            ClientFlags: entry.ClientFlags, ContentType: entry.ContentType), now);
-    }
-
     /// <summary>Starts journaling after <see cref="Recover"/>, and the background snapshot rule.</summary>
     public void Start()
     {

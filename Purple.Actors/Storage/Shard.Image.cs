@@ -34,6 +34,29 @@ internal sealed partial class Shard
         ? new ImageEntry(db, entry.Key, entry.StringValue, null, entry.ExpiresAt, entry.ClientFlags, entry.ContentType)
         : new ImageEntry(db, entry.Key, null, entry.SetValue.ToArray(), entry.ExpiresAt, 0, null);
 
+    /// <summary>Caller holds <see cref="Gate"/>. A snapshot entry stored as it is, replacing the key if present.</summary>
+    public void Load(in ImageEntry image, uint hash, long now)
+    {
+        var space = SpaceForWrite(image.Db);
+        if (FindForWrite(space, image.Key, hash, now) is { } existing) Remove(space, existing);
+        Entry entry;
+        if (image.Members is { } members)
+        {
+            var set = new MemberSet();
+            foreach (var member in members) set.Add(member);
+            if (set.Count == 0) return;
+            entry = NewEntry(image.Key, set, now);
+        }
+        else
+        {
+            entry = NewEntry(image.Key, image.String!, now);
+            entry.SetString(image.String!, image.ClientFlags, image.ContentType);
+        }
+        // Before Insert, which indexes the expiry and charges the memory of the entry as it is.
+        entry.ExpiresAt = image.ExpiresAt;
+        Insert(space, entry, hash);
+    }
+
     public long RemoveAllExpired(long now)
     {
         long removed = 0;

@@ -19,6 +19,12 @@ public interface IRecoverableStore
     /// </summary>
     StoreImage CaptureImage(Func<long> atPoint);
 
+    /// <summary>
+    /// Stores snapshot entries as they are (a key present is replaced), without a command per key and without recording
+    /// them: the bulk path of recovery. Entries already expired are the caller's to skip.
+    /// </summary>
+    void Load(IReadOnlyList<ImageEntry> entries, long now);
+
     /// <summary>Deletes every key already expired (recovery drops them rather than leaving them for the sweep). Returns the count.</summary>
     long RemoveExpired();
 }
