@@ -46,6 +46,7 @@ public sealed partial class DurableStorage : IAsyncDisposable
     private Task? _scheduler;
     private readonly CancellationTokenSource _stop = new();
     private int _backgroundSnapshot;
+    private int _scheduled;
     private long _bytesAtLastSnapshot;
     private long _lastSnapshotBytes;
 
@@ -160,10 +161,12 @@ public sealed partial class DurableStorage : IAsyncDisposable
         }
     }
 
-    /// <summary>BGSAVE: false when a snapshot is already running.</summary>
+    /// <summary>BGSAVE: false when a snapshot is already running or starting.</summary>
     public bool TryStartBackgroundSnapshot()
     {
-        if (Interlocked.CompareExchange(ref _backgroundSnapshot, 1, 0) != 0 || SnapshotInProgress)
+        // Only the caller that took the flag may clear it: a refused second BGSAVE must not release the first one's.
+        if (Interlocked.CompareExchange(ref _backgroundSnapshot, 1, 0) != 0) return false;
+        if (SnapshotInProgress)
         {
             Volatile.Write(ref _backgroundSnapshot, 0);
             return false;
@@ -172,18 +175,41 @@ public sealed partial class DurableStorage : IAsyncDisposable
         {
             try
             {
-                Snapshot("BGSAVE");
+                TakeSnapshot("BGSAVE");
             }
             finally
             {
                 Volatile.Write(ref _backgroundSnapshot, 0);
             }
+            RunScheduled();
         });
         return true;
     }
 
+    /// <summary>BGSAVE SCHEDULE while a snapshot runs: one more when it ends (a flag, not a queue). False when none runs.</summary>
+    public bool ScheduleBackgroundSnapshot()
+    {
+        Volatile.Write(ref _scheduled, 1);
+        // The running snapshot may have ended between the caller's failed start and the flag: start it here then.
+        if (!SnapshotInProgress && Volatile.Read(ref _backgroundSnapshot) == 0) RunScheduled();
+        return true;
+    }
+
+    private void RunScheduled()
+    {
+        if (Interlocked.Exchange(ref _scheduled, 0) == 1 && !TryStartBackgroundSnapshot()) Volatile.Write(ref _scheduled, 1);
+    }
+
     /// <summary>Takes a snapshot now (SAVE), waiting for one in progress first. Never throws for storage errors.</summary>
     public SnapshotResult Snapshot(string reason)
+    {
+        var result = TakeSnapshot(reason);
+        // A BGSAVE SCHEDULE that arrived while this one ran.
+        RunScheduled();
+        return result;
+    }
+
+    private SnapshotResult TakeSnapshot(string reason)
     {
         var store = _store ?? throw new InvalidOperationException("Recover before taking snapshots.");
         lock (_snapshotGate)

@@ -12,12 +12,17 @@ public interface IPersistence
     /// <summary>SAVE: takes a snapshot now. Null when it succeeded, else why not (never a value).</summary>
     string? Save();
 
-    /// <summary>BGSAVE: starts a snapshot in the background; false when one is already running.</summary>
-    bool TryStartBackgroundSave();
+    /// <summary>
+    /// BGSAVE: starts a snapshot in the background. When one is already running, <paramref name="schedule"/> (BGSAVE
+    /// SCHEDULE) asks for one more after it — one, however many times it is asked.
+    /// </summary>
+    BackgroundSave StartBackgroundSave(bool schedule);
 
     /// <summary>INFO persistence, as name/value pairs in order (Redis's names where Redis has the same figure).</summary>
     IReadOnlyList<KeyValuePair<string, string>> InfoFields();
 }
+
+public enum BackgroundSave { Started, Scheduled, AlreadyRunning }
 
 /// <summary>--storage memory: nothing to save; LASTSAVE is the start time, as Redis reports before its first save.</summary>
 public sealed class MemoryOnlyPersistence(DateTimeOffset startedAt) : IPersistence
@@ -27,7 +32,7 @@ public sealed class MemoryOnlyPersistence(DateTimeOffset startedAt) : IPersisten
     public bool Durable => false;
     public long LastSaveUnixSeconds => startedAt.ToUnixTimeSeconds();
     public string? Save() => NotDurable;
-    public bool TryStartBackgroundSave() => false;
+    public BackgroundSave StartBackgroundSave(bool schedule) => BackgroundSave.AlreadyRunning;
 
     public IReadOnlyList<KeyValuePair<string, string>> InfoFields() =>
     [

@@ -83,7 +83,10 @@ public sealed class NodeStorage : IPersistence, IAsyncDisposable
         return result.Ok ? null : "ERR " + result.Error;
     }
 
-    public bool TryStartBackgroundSave() => Storage.TryStartBackgroundSnapshot();
+    public BackgroundSave StartBackgroundSave(bool schedule) =>
+        Storage.TryStartBackgroundSnapshot() ? BackgroundSave.Started
+        : schedule && Storage.ScheduleBackgroundSnapshot() ? BackgroundSave.Scheduled
+        : BackgroundSave.AlreadyRunning;
 
     public IReadOnlyList<KeyValuePair<string, string>> InfoFields()
     {

@@ -59,18 +59,21 @@ public sealed class PurpleHost : IAsyncDisposable
 
     private ILogger StorageLogger(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
     {
-        var factory = _storageLogging = LoggerFactory.Create(b =>
-        {
-            if (configureLogging is not null) configureLogging(b);
-            else if (settings.JsonLogs) b.AddJsonConsole(o => o.UseUtcTimestamp = true);
-            else b.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.UseUtcTimestamp = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            });
-        });
+        var factory = _storageLogging = LoggerFactory.Create(b => AddConsole(b, settings, configureLogging));
         return factory.CreateLogger("Purple.Storage");
+    }
+
+    /// <summary>The node's log format (or the test's own providers), for the host and for recovery's early logger alike.</summary>
+    private static void AddConsole(ILoggingBuilder logging, NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
+    {
+        if (configureLogging is not null) configureLogging(logging);
+        else if (settings.JsonLogs) logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
+        else logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
     }
 
     private PurpleHost(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
@@ -78,14 +81,7 @@ public sealed class PurpleHost : IAsyncDisposable
         Settings = settings;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
-        if (configureLogging is not null) configureLogging(builder.Logging);
-        else if (settings.JsonLogs) builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
-        else builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-        });
+        AddConsole(builder.Logging, settings, configureLogging);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         // A failed start is reported once, by Program, with what to change; not as a stack trace.

@@ -60,21 +60,18 @@ internal static partial class RespCommands
             w.Error(MemoryOnlyPersistence.NotDurable);
             return;
         }
-        if (persistence.TryStartBackgroundSave())
+        switch (persistence.StartBackgroundSave(schedule))
         {
-            w.SimpleString("Background saving started"u8);
-            return;
+            case Purple.Core.Execution.BackgroundSave.Started:
+                w.SimpleString("Background saving started"u8);
+                break;
+            case Purple.Core.Execution.BackgroundSave.Scheduled:
+                w.SimpleString("Background saving scheduled"u8);
+                break;
+            default:
+                w.Error("ERR Background save already in progress");
+                break;
         }
-        if (!schedule)
-        {
-            w.Error("ERR Background save already in progress");
-            return;
-        }
-        _ = Task.Run(async () =>
-        {
-            while (!persistence.TryStartBackgroundSave()) await Task.Delay(100).ConfigureAwait(false);
-        });
-        w.SimpleString("Background saving scheduled"u8);
     }
 
     private static RespCommandSpec[] CommandSubcommands() =>
