@@ -103,13 +103,27 @@ public sealed partial class DurableStorage : IAsyncDisposable
         long last = journal.Last, replayed = journal.Replayed, truncated = journal.Truncated;
         string? truncation = journal.Reason, movedTo = null;
         long? cutAt = journal.CutAt;
-        if (journal.Unreadable) movedTo = _backend.ResetCorruptJournal();
-        if (cutAt is { } cut)
+        bool unreadable = journal.Unreadable;
+        if (!unreadable && _backend.CheckJournal() is { } damage)
         {
-            _backend.DeleteFrom(cut);
-            _logger.LogWarning("Journal tail from position {Position} is corrupt ({Reason}): {Records} records dropped, never replayed",
-                cut, truncation, truncated);
+            unreadable = true;
+            truncation = truncation is null ? damage : $"{truncation}; {damage}";
         }
+        if (!unreadable && cutAt is { } cut)
+        {
+            try
+            {
+                _backend.DeleteFrom(cut);
+                _logger.LogWarning("Journal tail from position {Position} is corrupt ({Reason}): {Records} records dropped, never replayed",
+                    cut, truncation, truncated);
+            }
+            catch (JournalCorruptException ex)
+            {
+                unreadable = true;
+                truncation = $"{truncation}; {ex.Message}";
+            }
+        }
+        if (unreadable) movedTo = _backend.ResetCorruptJournal();
         if (movedTo is not null)
         {
             _logger.LogWarning("Journal in {Location} is unreadable past position {Position} ({Reason}); moved to {Path} and a fresh journal started",

@@ -45,6 +45,12 @@ public interface IJournalBackend : IDisposable
     /// <summary>Drops batches whose records all lie at or before <paramref name="sequence"/> (compaction after a snapshot).</summary>
     void DeleteThrough(long sequence);
 
+    /// <summary>
+    /// Checks the store's own structure (pages, indexes) beyond what <see cref="ReadBatches"/> visited; returns the
+    /// problem, or null when it is sound. Recovery moves a journal with a problem aside rather than write into it.
+    /// </summary>
+    string? CheckJournal();
+
     /// <summary>Moves an unreadable journal aside and starts an empty one; returns where the old one went.</summary>
     string ResetCorruptJournal();
 

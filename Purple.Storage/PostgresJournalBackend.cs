@@ -400,6 +400,10 @@ public sealed partial class PostgresJournalBackend : IJournalBackend
         _unflushed.RemoveAll(b => b.Last <= sequence);
     }
 
+    // PostgreSQL checks its own pages (and a damaged one fails the query that reads it, which recovery handles):
+    // there is no cheap whole-table check to add here.
+    public string? CheckJournal() => null;
+
     public string ResetCorruptJournal()
     {
         string aside = "journal_corrupt_" + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture).ToLowerInvariant();

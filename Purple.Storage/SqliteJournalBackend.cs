@@ -44,18 +44,20 @@ public sealed class SqliteJournalBackend : IJournalBackend
             string synchronous = _fsync switch { FsyncMode.Always => "FULL", FsyncMode.EverySecond => "NORMAL", _ => "OFF" };
             Execute($"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous};");
             Execute("CREATE TABLE IF NOT EXISTS batches (first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, crc INTEGER NOT NULL, body BLOB NOT NULL)");
+            _append = _journal.CreateCommand();
+            _append.CommandText = "INSERT INTO batches (first_seq, last_seq, crc, body) VALUES ($first, $last, $crc, $body)";
+            _append.Parameters.Add("$first", SqliteType.Integer);
+            _append.Parameters.Add("$last", SqliteType.Integer);
+            _append.Parameters.Add("$crc", SqliteType.Integer);
+            _append.Parameters.Add("$body", SqliteType.Blob);
+            // A damaged schema (a flipped byte in a column name) fails here rather than at the first write.
+            _append.Prepare();
         }
         catch (SqliteException ex)
         {
+            _journal.Dispose();
             throw new JournalCorruptException($"{JournalPath} cannot be opened as a journal: {ex.Message}", ex);
         }
-        _append = _journal.CreateCommand();
-        _append.CommandText = "INSERT INTO batches (first_seq, last_seq, crc, body) VALUES ($first, $last, $crc, $body)";
-        _append.Parameters.Add("$first", SqliteType.Integer);
-        _append.Parameters.Add("$last", SqliteType.Integer);
-        _append.Parameters.Add("$crc", SqliteType.Integer);
-        _append.Parameters.Add("$body", SqliteType.Blob);
-        _append.Prepare();
     }
 
     private void Execute(string sql)
@@ -133,7 +135,33 @@ public sealed class SqliteJournalBackend : IJournalBackend
         using var command = _journal.CreateCommand();
         command.CommandText = "DELETE FROM batches WHERE first_seq >= $first";
         command.Parameters.AddWithValue("$first", first);
-        command.ExecuteNonQuery();
+        try
+        {
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException ex)
+        {
+            throw new JournalCorruptException($"{JournalPath} cannot be cut at position {first}: {ex.Message}", ex);
+        }
+    }
+
+    public string? CheckJournal()
+    {
+        // quick_check reads every page and checks the b-trees (not index contents): damage the range read of recovery
+        // did not touch would otherwise surface later as a failing append, with the node already serving.
+        using var command = _journal.CreateCommand();
+        command.CommandText = "PRAGMA quick_check(5)";
+        var problems = new List<string>();
+        try
+        {
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) problems.Add(reader.GetValue(0)?.ToString() ?? "");
+        }
+        catch (SqliteException ex)
+        {
+            return ex.Message;
+        }
+        return problems is ["ok"] ? null : string.Join("; ", problems);
     }
 
     public void DeleteThrough(long sequence)

@@ -89,6 +89,58 @@ public class FileDamageTests
         Assert.True(prefixes > 0, $"prefixes {prefixes}, refusals {refusals}, whole {whole}");
     }
 
+    /// <summary>
+    /// Many scattered bit flips (a failing disk, not one bad byte) may break SQLite's own b-tree pages where recovery's
+    /// range read never looks; the node must still come up on a prefix, and must then be able to journal and recover
+    /// again, rather than fail on the first write into the damaged file (found by tests/interop/durable_crash.py).
+    /// </summary>
+    [Fact]
+    public async Task Scattered_bit_flips_in_the_journal_leave_a_prefix_that_keeps_journaling()
+    {
+        using var pristine = new DataDir();
+        await WriteSequentially(pristine);
+        byte[] journal = await File.ReadAllBytesAsync(pristine.JournalFile);
+        using var dir = new DataDir();
+        int recovered = 0, refusals = 0, movedAside = 0;
+        for (int seed = 0; seed < 60; seed++)
+        {
+            var random = new Random(seed);
+            CopyDirectory(pristine.Path, dir.Path);
+            var damaged = (byte[])journal.Clone();
+            for (int flip = 0; flip < 64; flip++)
+            {
+                int bit = random.Next(damaged.Length * 8);
+                damaged[bit / 8] ^= (byte)(1 << (bit % 8));
+            }
+            await File.WriteAllBytesAsync(dir.JournalFile, damaged);
+            int prefix;
+            Node? node = null;
+            try
+            {
+                node = dir.Open(FsyncMode.Always);
+                prefix = AssertPrefix(node);
+                if (node.Report!.JournalMovedTo is not null) movedAside++;
+                // The next key of the sequence, so the recovered state after it is still a prefix, one longer.
+                node.Engine.Execute(new SetCommand(0, B("k" + prefix), B("value-" + prefix)));
+                await node.Storage.Journal.WaitAsync(node.Storage.Journal.LastAssigned);
+            }
+            catch (Exception ex) when (ex is JournalCorruptException or RecoveryException)
+            {
+                Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+                refusals++;
+                continue;
+            }
+            finally
+            {
+                if (node is not null) await node.DisposeAsync();
+            }
+            await using var again = dir.Open();
+            Assert.Equal(prefix + 1, AssertPrefix(again));
+            recovered++;
+        }
+        Assert.True(recovered > 0 && movedAside > 0, $"recovered {recovered} (journal moved aside {movedAside}), refused {refusals}");
+    }
+
     [Fact]
     public async Task The_journal_file_cut_at_any_page_leaves_a_prefix_or_a_refusal()
     {

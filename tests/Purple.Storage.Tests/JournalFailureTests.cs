@@ -27,6 +27,7 @@ public sealed class JournalFailureTests
         public void DeleteFrom(long first) => inner.DeleteFrom(first);
         public void DeleteThrough(long sequence) => inner.DeleteThrough(sequence);
         public string ResetCorruptJournal() => inner.ResetCorruptJournal();
+        public string? CheckJournal() => inner.CheckJournal();
         public IReadOnlyList<long> Snapshots() => inner.Snapshots();
         public void WriteSnapshot(long sequence, IEnumerable<StoredSnapshotChunk> chunks, Func<SnapshotHeader> header) => inner.WriteSnapshot(sequence, chunks, header);
         public (SnapshotHeader Header, IEnumerable<StoredSnapshotChunk> Chunks) ReadSnapshot(long sequence) => inner.ReadSnapshot(sequence);
