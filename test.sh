@@ -20,7 +20,7 @@
 #     start nodes of their own;
 #     then stops the server (SIGTERM, then SIGKILL; also on any exit); the protocol suites again on
 #     --storage sqlite, --storage postgres (--fsync always) and --storage redis (a redis-server
-#     started here), and postgres_restart.sh (a PostgreSQL of its own restarted under a writing
+#     started here, then a three-master Redis Cluster: tests/tools/redis-cluster.sh), and postgres_restart.sh (a PostgreSQL of its own restarted under a writing
 #     node: no acknowledged write lost);
 #  4. counts the real results (TRX + JUnit XML + every check script's summary line); a test project whose run crashed or left no TRX, a failed build, a server that did
 #     not come up, or a check script without its summary line counts as failed.
@@ -331,8 +331,26 @@ else
   SUITE_ARGS=(--ignore=tests/interop/memcached/test_memcached_meta_leases.py
               --deselect tests/interop/memcached/test_memcached_meta.py::test_mg_hit_and_last_access)
   durable_suites redis --storage redis --redis "redis://127.0.0.1:$BACKEND_PORT"
-  SUITE_ARGS=()
   kill "$BACKEND_PID" 2>/dev/null; wait "$BACKEND_PID" 2>/dev/null; rm -rf "$BACKEND_DIR"
+
+  # And over a Redis Cluster of three masters (tests/tools/redis-cluster.sh): keys routed by slot, databases as key
+  # prefixes, the same suites (their multi-key commands use one hash tag, as a cluster needs).
+  CLUSTER_DIR=$(mktemp -d)
+  CLUSTER_BASE=""
+  for base in $(seq 23000 41 40000); do
+    busy=0
+    for p in $base $((base + 1)) $((base + 2)) $((base + 10000)) $((base + 10001)) $((base + 10002)); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && { busy=1; break; }
+    done
+    [ "$busy" = 0 ] && { CLUSTER_BASE=$base; break; }
+  done
+  if CLUSTER_URLS=$(tests/tools/redis-cluster.sh start "$CLUSTER_DIR" "$CLUSTER_BASE" 2>"$RESULTS/redis-cluster.log"); then
+    durable_suites redis-cluster --storage redis --redis "$CLUSTER_URLS"
+  else
+    fail_note "interop: the Redis Cluster did not start (log: $RESULTS/redis-cluster.log)"
+  fi
+  tests/tools/redis-cluster.sh stop "$CLUSTER_DIR"; rm -rf "$CLUSTER_DIR"
+  SUITE_ARGS=()
 fi
 
 # ---------------------------------------------------------------------------------------

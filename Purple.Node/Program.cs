@@ -96,7 +96,12 @@ public static class Program
     private static void LogStartup(PurpleHost host)
     {
         var s = host.Settings;
-        if (host.Settings.Redis is { } redis)
+        if (host.Redis is { IsCluster: true } cluster)
+        {
+            host.Logger.LogInformation("Purple {Version} started (pid {Pid}, storage redis on {Redis}, databases as key prefixes)",
+                NodeServerInfo.ProductVersion, Environment.ProcessId, cluster.Location);
+        }
+        else if (host.Settings.Redis is { } redis)
         {
             host.Logger.LogInformation("Purple {Version} started (pid {Pid}, storage redis at {Redis}, database {BaseDb} and up)",
                 NodeServerInfo.ProductVersion, Environment.ProcessId, redis.Endpoint, redis.Endpoint.BaseDb);

@@ -78,5 +78,14 @@ public sealed record PostgresSettings(string ConnectionString, string Schema)
     public override string ToString() => Location;
 }
 
-/// <summary>--storage redis: where Redis is (--redis) and how long a call may wait for it (--redis-timeout).</summary>
-public sealed record RedisSettings(Purple.Storage.Redis.RedisEndpoint Endpoint, TimeSpan Timeout);
+/// <summary>
+/// --storage redis: where Redis is (--redis: one address, or several nodes of a Redis Cluster) and how long a call may
+/// wait for it (--redis-timeout).
+/// </summary>
+public sealed record RedisSettings(IReadOnlyList<Purple.Storage.Redis.RedisEndpoint> Endpoints, TimeSpan Timeout)
+{
+    public Purple.Storage.Redis.RedisEndpoint Endpoint => Endpoints[0];
+
+    /// <summary>Several addresses name a cluster's nodes; one address is a cluster only if it says so at startup.</summary>
+    public bool NamesCluster => Endpoints.Count > 1;
+}

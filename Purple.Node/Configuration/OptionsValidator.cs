@@ -145,14 +145,19 @@ public static class OptionsValidator
             return null;
         }
         var addresses = o.Redis.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries);
-        if (addresses.Length > 1)
+        var endpoints = new List<Purple.Storage.Redis.RedisEndpoint>();
+        foreach (string address in addresses)
         {
-            errors.Add("--redis names several endpoints: Redis Cluster is not supported in this version yet; give one redis://host:port[/db].");
-            return null;
+            if (!Purple.Storage.Redis.RedisEndpoint.TryParse(address, out var endpoint, out string? error))
+            {
+                errors.Add($"--redis {error}.");
+                return null;
+            }
+            endpoints.Add(endpoint!);
         }
-        if (!Purple.Storage.Redis.RedisEndpoint.TryParse(addresses[0], out var endpoint, out string? error))
+        if (endpoints.Count > 1 && endpoints.Any(e => e.BaseDb != 0))
         {
-            errors.Add($"--redis {error}.");
+            errors.Add("--redis names several nodes of a Redis Cluster, which has database 0 only: drop the /db from the addresses (Purple's databases become key prefixes).");
             return null;
         }
         if (!TryParseDuration(o.RedisTimeout, out var timeout) || timeout < TimeSpan.FromMilliseconds(10) || timeout > TimeSpan.FromMinutes(10))
@@ -160,7 +165,7 @@ public static class OptionsValidator
             errors.Add($"--redis-timeout '{o.RedisTimeout}' must be a duration between 10ms and 10m, such as 5s.");
             return null;
         }
-        return new RedisSettings(endpoint!, timeout);
+        return new RedisSettings(endpoints, timeout);
     }
 
     private static StorageSettings? StorageSettings(PurpleOptions o, List<string> errors)

@@ -110,8 +110,7 @@ public sealed class PurpleHost : IAsyncDisposable
             // the ones whose replies have arrived.
             ThreadPool.GetMinThreads(out int workers, out int io);
             ThreadPool.SetMinThreads(Math.Max(workers, 128), io);
-            _redis = new Purple.Storage.Redis.RedisDataStore(
-                new Purple.Storage.Redis.RedisClient(redis.Endpoint, connections: 2, timeout: redis.Timeout), settings.Databases);
+            _redis = OpenRedis(redis, settings.Databases);
         }
         IDataStore store = (IDataStore?)_redis ?? Engine;
         var info = new NodeServerInfo(TimeProvider.System, settings.ConfigFile);
@@ -120,6 +119,7 @@ public sealed class PurpleHost : IAsyncDisposable
         if (settings.Tls is { } tls) _tls = new TlsCertificates(tls);
         _instruments = new PurpleInstruments(store, metrics, NodeServerInfo.ProductVersion, TimeProvider.System);
         if (_storage is not null) StorageInstruments.Register(_instruments.Meter, _storage.Storage);
+        if (_redis is not null) StorageInstruments.Register(_instruments.Meter, _redis);
         _exporter = new PrometheusExporter(metrics, _instruments);
         var resp = new RespServerContext(store, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
             new RespLimits { MaxBulkLength = settings.ProtoMaxBulkLen })
@@ -291,16 +291,57 @@ public sealed class PurpleHost : IAsyncDisposable
         {
             try
             {
-                _redis.Client.Call(0, "PING");
+                _redis.Ping();
             }
             catch (StorageException ex)
             {
                 // Front ends may start before their Redis: clients get "unavailable" errors until it answers.
                 Logger.LogWarning("Redis is not reachable yet: {Reason}", ex.Message);
             }
+            if (_redisProbeFailure is not null)
+            {
+                Logger.LogWarning("Could not ask {Redis} whether it is a cluster node ({Reason}); using it as a single Redis. For a Redis Cluster, name two or more of its nodes in --redis.",
+                    _redis.Location, _redisProbeFailure);
+            }
             _redis.StartSweeper(TimeSpan.FromSeconds(1));
         }
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Several addresses are a cluster's nodes. One address is asked (INFO cluster) whether it is a cluster node; when it
+    /// cannot be reached yet it is taken as a single Redis, and the log says how to name a cluster.
+    /// </summary>
+    private string? _redisProbeFailure;
+
+    private Purple.Storage.Redis.RedisDataStore OpenRedis(RedisSettings redis, int databases)
+    {
+        bool cluster = redis.NamesCluster;
+        if (!cluster)
+        {
+            using var probe = new Purple.Storage.Redis.RedisClient(redis.Endpoint, connections: 1, timeout: redis.Timeout);
+            try
+            {
+                var info = probe.Call(0, "INFO", "cluster");
+                cluster = !info.IsError && info.AsString().Contains("cluster_enabled:1", StringComparison.Ordinal);
+                if (cluster && redis.Endpoint.BaseDb != 0)
+                {
+                    throw new Purple.Storage.RecoveryException($"--redis {redis.Endpoint} is a Redis Cluster node, which has database 0 only: drop the /{redis.Endpoint.BaseDb} from the address.");
+                }
+            }
+            catch (StorageException ex)
+            {
+                // Logged once the host's logger exists (StartAsync).
+                _redisProbeFailure = ex.Message;
+            }
+        }
+        if (cluster)
+        {
+            return new Purple.Storage.Redis.RedisDataStore(
+                new Purple.Storage.Redis.RedisClusterClient(redis.Endpoints, connectionsPerNode: 2, timeout: redis.Timeout), databases);
+        }
+        return new Purple.Storage.Redis.RedisDataStore(
+            new Purple.Storage.Redis.RedisClient(redis.Endpoint, connections: 2, timeout: redis.Timeout), databases);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);

@@ -31,4 +31,17 @@ internal static class StorageInstruments
         m.CreateObservableGauge("purple.recovery.duration", () => storage.Recovery?.Duration.TotalSeconds ?? 0, "s", "How long recovery took at startup.");
         m.CreateObservableGauge("purple.recovery.records", () => storage.Recovery?.JournalRecords ?? 0, "{record}", "Journal records replayed at startup.");
     }
+
+    /// <summary>Series of a --storage redis node (docs/metrics.md).</summary>
+    public static void Register(Meter m, Purple.Storage.Redis.RedisDataStore redis)
+    {
+        m.CreateObservableCounter("purple.redis.connections", () => redis.Connections, "{connection}",
+            "Connections opened to Redis (on a cluster, to any node), reconnects after failures included.");
+        m.CreateObservableCounter("purple.redis.redirects", () => redis.Redirects, "{command}",
+            "Commands sent again because a Redis Cluster node answered MOVED, ASK, TRYAGAIN or CLUSTERDOWN.");
+        m.CreateObservableCounter("purple.redis.topology_refreshes", () => redis.TopologyRefreshes, "{refresh}",
+            "Times the Redis Cluster slot map was read.");
+        m.CreateObservableCounter("purple.redis.metadata_swept", () => Interlocked.Read(ref redis.MetaSwept), "{entry}",
+            "Metadata entries (memcached flags, CAS) dropped because their key had expired or was deleted outside Purple.");
+    }
 }

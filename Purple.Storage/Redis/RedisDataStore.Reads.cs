@@ -38,20 +38,51 @@ public sealed partial class RedisDataStore
     public byte[]?[] GetMany(int db, byte[][] keys)
     {
         if (keys.Length == 0) return [];
-        var reply = Check(_client.Call(db, ["MGET", .. keys]));
-        return reply.Items!.Select(i => i.Bulk).ToArray();
+        var values = new byte[]?[keys.Length];
+        // Each slot's keys in one MGET (on a cluster a read of several slots is several reads, as cluster clients do).
+        foreach (var group in BySlot(db, keys))
+        {
+            var reply = Check(Send(db, group.Slot, [["MGET", .. group.Names]])[0]);
+            for (int i = 0; i < group.Indexes.Count; i++) values[group.Indexes[i]] = reply.Items![i].Bulk;
+        }
+        return values;
     }
 
     public long Exists(int db, byte[][] keys)
     {
-        var visible = keys.Where(k => !IsInternal(k)).ToArray();
-        return visible.Length == 0 ? 0 : Check(_client.Call(db, ["EXISTS", .. visible])).Integer;
+        var visible = keys.Where(k => !IsInternal(db, k)).ToArray();
+        long count = 0;
+        foreach (var group in BySlot(db, visible)) count += Check(Send(db, group.Slot, [["EXISTS", .. group.Names]])[0]).Integer;
+        return count;
+    }
+
+    private sealed record SlotGroup(int Slot, List<byte[]> Names, List<int> Indexes);
+
+    /// <summary>The keys' Redis names grouped by slot (one group when not on a cluster), with their positions.</summary>
+    private List<SlotGroup> BySlot(int db, IReadOnlyList<byte[]> keys)
+    {
+        var groups = new List<SlotGroup>();
+        var bySlot = new Dictionary<int, SlotGroup>();
+        for (int i = 0; i < keys.Count; i++)
+        {
+            var name = Name(db, keys[i]);
+            int slot = _cluster is null ? 0 : RedisSlot.Of(name);
+            if (!bySlot.TryGetValue(slot, out var group))
+            {
+                bySlot[slot] = group = new SlotGroup(slot, [], []);
+                groups.Add(group);
+            }
+            group.Names.Add(name);
+            group.Indexes.Add(i);
+        }
+        return groups;
     }
 
     public DataType TypeOf(int db, ReadOnlySpan<byte> key)
     {
-        if (IsInternal(key)) return DataType.None;
-        return Check(_client.Call(db, "TYPE", key.ToArray())).AsString() switch
+        if (IsInternal(db, key)) return DataType.None;
+        var name = Name(db, key);
+        return Check(Send(db, name, "TYPE", name)).AsString() switch
         {
             "string" => DataType.String,
             "set" => DataType.Set,
@@ -63,40 +94,50 @@ public sealed partial class RedisDataStore
 
     public long GetExpiresAt(int db, ReadOnlySpan<byte> key)
     {
-        if (IsInternal(key)) return -2;
-        long ttl = Check(_client.Call(db, "PTTL", key.ToArray())).Integer;
+        if (IsInternal(db, key)) return -2;
+        var name = Name(db, key);
+        long ttl = Check(Send(db, name, "PTTL", name)).Integer;
         return ttl < 0 ? ttl : Now + ttl;
     }
 
     public List<byte[]> Keys(int db, ReadOnlySpan<byte> pattern)
     {
-        var reply = Check(_client.Call(db, "KEYS", pattern.ToArray()));
-        return reply.Items!.Select(i => i.Bulk!).Where(k => !IsInternal(k)).ToList();
+        if (_cluster is not null) return ClusterKeys(db, pattern);
+        var reply = Check(_client!.Call(db, "KEYS", pattern.ToArray()));
+        return reply.Items!.Select(i => i.Bulk!).Where(k => !IsInternal(db, k)).ToList();
     }
 
     public ulong Scan(int db, ulong cursor, ReadOnlySpan<byte> pattern, int count, DataType typeFilter, List<byte[]> output)
     {
-        var args = new List<object> { "SCAN", cursor, "MATCH", pattern.ToArray(), "COUNT", Math.Max(1, count) };
-        if (typeFilter == DataType.String) args.AddRange(["TYPE", "string"]);
-        else if (typeFilter == DataType.Set) args.AddRange(["TYPE", "set"]);
-        var reply = Check(_client.Pipeline(db, [args])[0]);
+        if (_cluster is not null) return ClusterScan(db, cursor, pattern, count, typeFilter, output);
+        var reply = Check(_client!.Pipeline(db, [ScanArgs(cursor, pattern.ToArray(), count, typeFilter)])[0]);
         var items = reply.Items!;
         foreach (var key in items[1].Items!)
         {
-            if (!IsInternal(key.Bulk)) output.Add(key.Bulk!);
+            if (!IsInternal(db, key.Bulk)) output.Add(key.Bulk!);
         }
         return ulong.Parse(items[0].AsString(), CultureInfo.InvariantCulture);
     }
 
+    private static List<object> ScanArgs(ulong cursor, byte[] pattern, int count, DataType typeFilter)
+    {
+        var args = new List<object> { "SCAN", cursor, "MATCH", pattern, "COUNT", Math.Max(1, count) };
+        if (typeFilter == DataType.String) args.AddRange(["TYPE", "string"]);
+        else if (typeFilter == DataType.Set) args.AddRange(["TYPE", "set"]);
+        return args;
+    }
+
     public long DbSize(int db)
     {
-        var replies = _client.Pipeline(db, [["DBSIZE"], ["EXISTS", MetaKeyBytes, CasKeyBytes]]);
+        if (_cluster is not null) return ClusterDbSize(db);
+        var replies = _client!.Pipeline(db, [["DBSIZE"], ["EXISTS", MetaKeyBytes, CasKeyBytes]]);
         return Check(replies[0]).Integer - Check(replies[1]).Integer;
     }
 
     public ReadStatus SetMembers(int db, ReadOnlySpan<byte> key, out byte[][] members)
     {
-        var reply = _client.Call(db, "SMEMBERS", key.ToArray());
+        var name = Name(db, key);
+        var reply = Send(db, name, "SMEMBERS", name);
         members = [];
         if (IsWrongType(reply)) return ReadStatus.WrongType;
         members = Check(reply).Items!.Select(i => i.Bulk!).ToArray();
@@ -105,7 +146,8 @@ public sealed partial class RedisDataStore
 
     public ReadStatus SetContains(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> member, out bool contains)
     {
-        var replies = _client.Pipeline(db, [["EXISTS", key.ToArray()], ["SISMEMBER", key.ToArray(), member.ToArray()]]);
+        var name = Name(db, key);
+        var replies = Send(db, SlotOf([name]), [["EXISTS", name], ["SISMEMBER", name, member.ToArray()]]);
         contains = false;
         if (IsWrongType(replies[1])) return ReadStatus.WrongType;
         contains = Check(replies[1]).Integer == 1;
@@ -114,7 +156,8 @@ public sealed partial class RedisDataStore
 
     public ReadStatus SetContainsMany(int db, ReadOnlySpan<byte> key, byte[][] members, out bool[] contains)
     {
-        var replies = _client.Pipeline(db, [["EXISTS", key.ToArray()], ["SMISMEMBER", key.ToArray(), .. members]]);
+        var name = Name(db, key);
+        var replies = Send(db, SlotOf([name]), [["EXISTS", name], ["SMISMEMBER", name, .. members]]);
         contains = new bool[members.Length];
         if (IsWrongType(replies[1])) return ReadStatus.WrongType;
         var flags = Check(replies[1]).Items!;
@@ -124,7 +167,8 @@ public sealed partial class RedisDataStore
 
     public ReadStatus SetCardinality(int db, ReadOnlySpan<byte> key, out long count)
     {
-        var reply = _client.Call(db, "SCARD", key.ToArray());
+        var name = Name(db, key);
+        var reply = Send(db, name, "SCARD", name);
         count = 0;
         if (IsWrongType(reply)) return ReadStatus.WrongType;
         count = Check(reply).Integer;
@@ -133,7 +177,8 @@ public sealed partial class RedisDataStore
 
     public ReadStatus SetRandomMembers(int db, ReadOnlySpan<byte> key, long count, out byte[][] members)
     {
-        var reply = _client.Call(db, "SRANDMEMBER", key.ToArray(), count);
+        var name = Name(db, key);
+        var reply = Send(db, name, "SRANDMEMBER", name, count);
         members = [];
         if (IsWrongType(reply)) return ReadStatus.WrongType;
         members = Check(reply).Items!.Select(i => i.Bulk!).ToArray();
@@ -143,7 +188,8 @@ public sealed partial class RedisDataStore
     public ReadStatus SetCombine(int db, byte[][] keys, SetOperation operation, out byte[][] members)
     {
         string command = operation switch { SetOperation.Intersect => "SINTER", SetOperation.Union => "SUNION", _ => "SDIFF" };
-        var reply = _client.Call(db, [command, .. keys]);
+        var names = Names(db, keys);
+        var reply = Send(db, SlotOf(names), [[command, .. names]])[0];
         members = [];
         if (IsWrongType(reply)) return ReadStatus.WrongType;
         members = Check(reply).Items!.Select(i => i.Bulk!).ToArray();
@@ -152,7 +198,8 @@ public sealed partial class RedisDataStore
 
     public ReadStatus SetScan(int db, ReadOnlySpan<byte> key, ulong cursor, ReadOnlySpan<byte> pattern, int count, List<byte[]> output, out ulong nextCursor)
     {
-        var reply = _client.Call(db, "SSCAN", key.ToArray(), cursor, "MATCH", pattern.ToArray(), "COUNT", Math.Max(1, count));
+        var name = Name(db, key);
+        var reply = Send(db, name, "SSCAN", name, cursor, "MATCH", pattern.ToArray(), "COUNT", Math.Max(1, count));
         nextCursor = 0;
         if (IsWrongType(reply)) return ReadStatus.WrongType;
         var items = Check(reply).Items!;
@@ -170,7 +217,8 @@ public sealed partial class RedisDataStore
 
     public StoreStats GetStats()
     {
-        var info = RedisInfo.Parse(Check(_client.Call(0, "INFO", "ALL")).AsString());
+        if (_cluster is not null) return ClusterStats();
+        var info = RedisInfo.Parse(Check(_client!.Call(0, "INFO", "ALL")).AsString());
         var keys = new long[Databases];
         var expires = new long[Databases];
         for (int db = 0; db < Databases; db++)

@@ -27,7 +27,8 @@ public sealed partial class RedisDataStore
         long removed = 0;
         try
         {
-            for (int db = 0; db < Databases; db++)
+            if (_cluster is not null) removed = ClusterSweep(batch);
+            for (int db = 0; _cluster is null && db < Databases; db++)
             {
                 var reply = Run(db, RedisScripts.SweepMeta, [], _sweepCursors[db], batch);
                 if (reply.IsError) continue;

@@ -15,7 +15,7 @@ public sealed partial class RedisDataStore
         return command switch
         {
             SetCommand c => Set(c),
-            DeleteCommand c => Simple(c.Db, RedisScripts.Delete, c.Keys),
+            DeleteCommand c => Delete(c),
             ExpireCommand c => Simple(c.Db, RedisScripts.Expire, [c.Key], c.ExpiresAt, (int)c.Condition, Now),
             PersistCommand c => Simple(c.Db, RedisScripts.Persist, [c.Key]),
             IncrByCommand { Mode: IncrMode.Signed } c => Simple(c.Db, RedisScripts.IncrBy, [c.Key], c.Delta),
@@ -115,6 +115,11 @@ public sealed partial class RedisDataStore
 
     private ExecResult MSet(MSetCommand c)
     {
+        if (_cluster is not null && !c.OnlyIfNoneExist)
+        {
+            var groups = BySlot(c.Db, c.Keys);
+            if (groups.Count > 1) return SplitMSet(c, groups);
+        }
         var args = new object[1 + c.Values.Length];
         args[0] = c.OnlyIfNoneExist ? 1 : 0;
         for (int i = 0; i < c.Values.Length; i++) args[i + 1] = c.Values[i];
@@ -122,6 +127,21 @@ public sealed partial class RedisDataStore
         if (reply.IsError) return Failure(reply);
         long set = reply.Items![1].AsInteger();
         return set == 1 ? ExecResult.Int(1) : new ExecResult { Status = ExecStatus.NotPerformed, Integer = 0 };
+    }
+
+    // MSET over several slots of a cluster: one script per slot, each part atomic, the whole not (as cluster clients'
+    // non-atomic MSET). MSETNX cannot be split (its condition is over every key) and stays one slot only.
+    private ExecResult SplitMSet(MSetCommand c, List<SlotGroup> groups)
+    {
+        foreach (var group in groups)
+        {
+            var args = new object[1 + group.Indexes.Count];
+            args[0] = 0;
+            for (int i = 0; i < group.Indexes.Count; i++) args[i + 1] = c.Values[group.Indexes[i]];
+            var reply = RunOn(c.Db, [.. group.Names], RedisScripts.MSet, args);
+            if (reply.IsError) return Failure(reply);
+        }
+        return ExecResult.Int(1);
     }
 
     private ExecResult Rename(RenameCommand c)
@@ -140,11 +160,26 @@ public sealed partial class RedisDataStore
         return ExecResult.Many(popped.Items?.Select(i => i.Bulk!).ToArray() ?? []);
     }
 
+    // On a cluster a DEL of keys in several slots is one script per slot (as cluster clients split it): each slot's
+    // part is atomic, the whole is not.
+    private ExecResult Delete(DeleteCommand c)
+    {
+        long deleted = 0;
+        foreach (var group in BySlot(c.Db, c.Keys))
+        {
+            var reply = RunOn(c.Db, [.. group.Names], RedisScripts.Delete);
+            if (reply.IsError || Status(reply) == "E") return Failure(reply);
+            deleted += reply.Items![1].AsInteger();
+        }
+        return ExecResult.Int(deleted);
+    }
+
     private ExecResult Flush(int from, int to)
     {
+        if (_cluster is not null) return ClusterFlush(from, to);
         for (int db = from; db < to; db++)
         {
-            var reply = _client.Call(db, "FLUSHDB");
+            var reply = _client!.Call(db, "FLUSHDB");
             if (reply.IsError) throw new StorageUnavailableException("redis refused FLUSHDB: " + reply.Text);
         }
         return ExecResult.Ok();

@@ -91,8 +91,13 @@ public class OptionsTests
     {
         Assert.Null(Validate(["--storage", "redis"], out var errors));
         Assert.Contains(errors, e => e.Contains("--storage redis needs --redis redis://host:port[/db]", StringComparison.Ordinal));
-        Assert.Null(Validate(["--storage", "redis", "--redis", "redis://a:1,redis://b:2"], out errors));
-        Assert.Contains(errors, e => e.Contains("Redis Cluster is not supported in this version yet", StringComparison.Ordinal));
+        // Several addresses are a Redis Cluster's nodes, which have database 0 only.
+        var cluster = Validate(["--storage", "redis", "--redis", "redis://a:1, redis://b:2"], out errors);
+        Assert.Empty(errors);
+        Assert.True(cluster!.Redis!.NamesCluster);
+        Assert.Equal(["a:1", "b:2"], cluster.Redis.Endpoints.Select(e => e.ToString()));
+        Assert.Null(Validate(["--storage", "redis", "--redis", "redis://a:1,redis://b:2/3"], out errors));
+        Assert.Contains(errors, e => e.Contains("database 0 only: drop the /db", StringComparison.Ordinal));
         Assert.Null(Validate(["--storage", "redis", "--redis", "http://u:topsecret@h:1"], out errors));
         Assert.DoesNotContain(errors, e => e.Contains("topsecret", StringComparison.Ordinal));
         Assert.Null(Validate(["--redis", "redis://h:1"], out errors));
@@ -101,6 +106,7 @@ public class OptionsTests
         Assert.NotNull(s?.Redis);
         Assert.Equal(new Purple.Storage.Redis.RedisEndpoint("10.0.0.5", 6380, 4, null, "pw"), s.Redis.Endpoint);
         Assert.Equal(TimeSpan.FromMilliseconds(250), s.Redis.Timeout);
+        Assert.False(s.Redis.NamesCluster);
         // Calls block their thread until Redis answers, so protocol code leaves the socket threads.
         Assert.False(s.InlineIo);
     }

@@ -267,27 +267,30 @@ def test_scan_syntax_error(r):
 
 
 def test_rename(r):
-    r.set("a", "1", ex=100)
-    assert r.rename("a", "b") is True
-    assert r.exists("a") == 0
-    assert r.get("b") == "1"
-    assert 98 <= r.ttl("b") <= 100
+    # One hash tag for the keys of a multi-key command: the suite also runs on a Redis Cluster (docs/storage.md).
+    r.set("{t}a", "1", ex=100)
+    assert r.rename("{t}a", "{t}b") is True
+    assert r.exists("{t}a") == 0
+    assert r.get("{t}b") == "1"
+    assert 98 <= r.ttl("{t}b") <= 100
 
 
 def test_rename_overwrites_any_type(r):
-    r.sadd("s", "x", "y")
-    r.set("t", "v", ex=100)
-    assert r.rename("s", "t") is True
-    assert r.type("t") == "set"
-    assert r.smembers("t") == {"x", "y"}
-    assert r.ttl("t") == -1
+    # One hash tag for the keys of a multi-key command: the suite also runs on a Redis Cluster (docs/storage.md).
+    r.sadd("{t}s", "x", "y")
+    r.set("{t}t", "v", ex=100)
+    assert r.rename("{t}s", "{t}t") is True
+    assert r.type("{t}t") == "set"
+    assert r.smembers("{t}t") == {"x", "y"}
+    assert r.ttl("{t}t") == -1
 
 
 def test_rename_missing_key(r):
+    # One hash tag for the keys of a multi-key command: the suite also runs on a Redis Cluster (docs/storage.md).
     with pytest.raises(redis.ResponseError, match="^no such key$"):
-        r.rename("missing", "b")
+        r.rename("{t}missing", "{t}b")
     with pytest.raises(redis.ResponseError, match="^no such key$"):
-        r.renamenx("missing", "b")
+        r.renamenx("{t}missing", "{t}b")
 
 
 def test_rename_same_name(r):
@@ -297,13 +300,14 @@ def test_rename_same_name(r):
 
 
 def test_renamenx(r):
-    r.set("a", "1")
-    r.set("b", "2")
-    assert r.renamenx("a", "b") is False
-    assert r.get("a") == "1"
-    assert r.renamenx("a", "c") is True
-    assert r.exists("a") == 0
-    assert r.get("c") == "1"
+    # One hash tag for the keys of a multi-key command: the suite also runs on a Redis Cluster (docs/storage.md).
+    r.set("{t}a", "1")
+    r.set("{t}b", "2")
+    assert r.renamenx("{t}a", "{t}b") is False
+    assert r.get("{t}a") == "1"
+    assert r.renamenx("{t}a", "{t}c") is True
+    assert r.exists("{t}a") == 0
+    assert r.get("{t}c") == "1"
 
 
 def test_dbsize_and_flushdb(r):

@@ -130,49 +130,54 @@ def test_srandmember_zero_and_missing(r):
 
 
 def test_sinter(r):
-    r.sadd("a", "1", "2", "3", "4")
-    r.sadd("b", "2", "3", "5")
-    r.sadd("c", "3", "2", "9")
-    assert r.sinter("a", "b") == {"2", "3"}
-    assert r.sinter("a", "b", "c") == {"2", "3"}
-    assert r.sinter("a") == {"1", "2", "3", "4"}
-    assert r.sinter("a", "missing") == set()
+    # One hash tag for the keys of a multi-key command: the suite also runs on a Redis Cluster (docs/storage.md).
+    r.sadd("{t}a", "1", "2", "3", "4")
+    r.sadd("{t}b", "2", "3", "5")
+    r.sadd("{t}c", "3", "2", "9")
+    assert r.sinter("{t}a", "{t}b") == {"2", "3"}
+    assert r.sinter("{t}a", "{t}b", "{t}c") == {"2", "3"}
+    assert r.sinter("{t}a") == {"1", "2", "3", "4"}
+    assert r.sinter("{t}a", "{t}missing") == set()
 
 
 def test_sunion(r):
-    r.sadd("a", "1", "2")
-    r.sadd("b", "2", "3")
-    assert r.sunion("a", "b") == {"1", "2", "3"}
-    assert r.sunion("a", "missing") == {"1", "2"}
-    assert r.sunion("missing") == set()
+    # One hash tag for the keys of a multi-key command: the suite also runs on a Redis Cluster (docs/storage.md).
+    r.sadd("{t}a", "1", "2")
+    r.sadd("{t}b", "2", "3")
+    assert r.sunion("{t}a", "{t}b") == {"1", "2", "3"}
+    assert r.sunion("{t}a", "{t}missing") == {"1", "2"}
+    assert r.sunion("{t}missing") == set()
 
 
 def test_sdiff(r):
-    r.sadd("a", "1", "2", "3", "4")
-    r.sadd("b", "2")
-    r.sadd("c", "4", "5")
-    assert r.sdiff("a", "b", "c") == {"1", "3"}
-    assert r.sdiff("a", "missing") == {"1", "2", "3", "4"}
-    assert r.sdiff("missing", "a") == set()
+    # One hash tag for the keys of a multi-key command: the suite also runs on a Redis Cluster (docs/storage.md).
+    r.sadd("{t}a", "1", "2", "3", "4")
+    r.sadd("{t}b", "2")
+    r.sadd("{t}c", "4", "5")
+    assert r.sdiff("{t}a", "{t}b", "{t}c") == {"1", "3"}
+    assert r.sdiff("{t}a", "{t}missing") == {"1", "2", "3", "4"}
+    assert r.sdiff("{t}missing", "{t}a") == set()
 
 
 def test_set_ops_wrong_type(r):
-    r.sadd("s", "a")
-    r.set("str", "v")
-    for call in (lambda: r.sinter("s", "str"), lambda: r.sunion("s", "str"),
-                 lambda: r.sdiff("s", "str"), lambda: r.sadd("str", "x"),
-                 lambda: r.smembers("str"), lambda: r.scard("str"), lambda: r.srem("str", "v"),
-                 lambda: r.sismember("str", "v"), lambda: r.smismember("str", ["v"]),
-                 lambda: r.spop("str"), lambda: r.srandmember("str")):
+    # One hash tag for the keys of a multi-key command: the suite also runs on a Redis Cluster (docs/storage.md).
+    r.sadd("{t}s", "a")
+    r.set("{t}str", "v")
+    for call in (lambda: r.sinter("{t}s", "{t}str"), lambda: r.sunion("{t}s", "{t}str"),
+                 lambda: r.sdiff("{t}s", "{t}str"), lambda: r.sadd("{t}str", "x"),
+                 lambda: r.smembers("{t}str"), lambda: r.scard("{t}str"), lambda: r.srem("{t}str", "v"),
+                 lambda: r.sismember("{t}str", "v"), lambda: r.smismember("{t}str", ["v"]),
+                 lambda: r.spop("{t}str"), lambda: r.srandmember("{t}str")):
         with pytest.raises(redis.ResponseError, match=f"^{WRONGTYPE}$"):
             call()
 
 
 def test_sinter_missing_first_key_with_wrong_type_later(r):
+    # One hash tag for the keys of a multi-key command: the suite also runs on a Redis Cluster (docs/storage.md).
     # Redis 7.0 checks every key's type even when the intersection is already empty.
-    r.set("str", "v")
+    r.set("{t}str", "v")
     with pytest.raises(redis.ResponseError, match=f"^{WRONGTYPE}$"):
-        r.sinter("missing", "str")
+        r.sinter("{t}missing", "{t}str")
 
 
 def test_sscan_iter(r):
