@@ -3,8 +3,9 @@
 #
 #  1. installs what the tests need from Debian (redis-server, redis-tools, python3-redis,
 #     python3-pytest, python3-pymemcache, python3-grpcio, python3-grpc-tools, libmemcached-tools,
-#     memcached, curl, prometheus, openssl, docker-compose, postgresql) when missing; a tool still
-#     missing afterwards is a failure, never a skip;
+#     memcached, curl, prometheus, openssl, docker-compose, postgresql) when missing, and Microsoft's
+#     Garnet (the garnet-server dotnet tool, into ~/.cache/purple-tools); a tool still missing
+#     afterwards is a failure, never a skip;
 #  2. dotnet build -c Release Purple.sln; starts a throwaway PostgreSQL (tests/tools/postgres.sh, on
 #     127.0.0.1 and a free port, stopped and deleted on exit) and exports PURPLE_TEST_POSTGRES for the
 #     --storage postgres tests; then dotnet test of every tests/*/*.Tests.csproj
@@ -20,7 +21,7 @@
 #     start nodes of their own;
 #     then stops the server (SIGTERM, then SIGKILL; also on any exit); the protocol suites again on
 #     --storage sqlite, --storage postgres (--fsync always) and --storage redis (a redis-server
-#     started here, then a three-master Redis Cluster: tests/tools/redis-cluster.sh), and postgres_restart.sh (a PostgreSQL of its own restarted under a writing
+#     started here, then a three-master Redis Cluster: tests/tools/redis-cluster.sh, then Garnet), and postgres_restart.sh (a PostgreSQL of its own restarted under a writing
 #     node: no acknowledged write lost);
 #  4. counts the real results (TRX + JUnit XML + every check script's summary line); a test project whose run crashed or left no TRX, a failed build, a server that did
 #     not come up, or a check script without its summary line counts as failed.
@@ -105,6 +106,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >>"$RESULTS/apt.log" 2>&1 || { echo "!! apt-get install failed:" >&2; tail -20 "$RESULTS/apt.log" >&2; }
 fi
+# Garnet (Microsoft's Redis-compatible server, a .NET tool on NuGet) for the --storage redis pass over Garnet.
+GARNET_VERSION=2.2.8
+GARNET_DIR=${PURPLE_TOOLS_DIR:-$HOME/.cache/purple-tools}/garnet-$GARNET_VERSION
+if [ ! -x "$GARNET_DIR/garnet-server" ]; then
+  say "installing garnet-server $GARNET_VERSION (dotnet tool) into $GARNET_DIR"
+  dotnet tool install --tool-path "$GARNET_DIR" garnet-server --version "$GARNET_VERSION" >"$RESULTS/garnet-install.log" 2>&1 ||
+    { echo "!! dotnet tool install garnet-server failed:" >&2; tail -5 "$RESULTS/garnet-install.log" >&2; }
+fi
+[ -x "$GARNET_DIR/garnet-server" ] || { echo "!! missing tool: garnet-server ($GARNET_DIR)" >&2; echo "0 passed, 1 failed"; exit 1; }
 if ! tools_ok; then
   echo "!! FATAL: the tools the tests need are missing (see above); refusing to skip them." >&2
   echo "0 passed, 1 failed"
@@ -350,6 +360,18 @@ else
     fail_note "interop: the Redis Cluster did not start (log: $RESULTS/redis-cluster.log)"
   fi
   tests/tools/redis-cluster.sh stop "$CLUSTER_DIR"; rm -rf "$CLUSTER_DIR"
+
+  # And over Garnet (--lua; docs/storage.md says why not --lua-transaction-mode).
+  read -r GARNET_PORT < <(free_ports 1)
+  "$GARNET_DIR/garnet-server" --bind 127.0.0.1 --port "$GARNET_PORT" --lua </dev/null >"$RESULTS/garnet.log" 2>&1 &
+  GARNET_PID=$!
+  for _ in $(seq 100); do redis-cli -p "$GARNET_PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
+  if redis-cli -p "$GARNET_PORT" ping >/dev/null 2>&1; then
+    durable_suites garnet --storage redis --redis "redis://127.0.0.1:$GARNET_PORT"
+  else
+    fail_note "interop: garnet-server did not answer PING (log: $RESULTS/garnet.log)"
+  fi
+  kill "$GARNET_PID" 2>/dev/null; wait "$GARNET_PID" 2>/dev/null
   SUITE_ARGS=()
 fi
 

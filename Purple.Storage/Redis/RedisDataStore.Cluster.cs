@@ -86,7 +86,7 @@ public sealed partial class RedisDataStore
 
     private StoreStats ClusterStats()
     {
-        var infos = _cluster!.OnEachMaster("INFO", "ALL").Select(r => RedisInfo.Parse(Check(r.Reply).AsString())).ToList();
+        var infos = _cluster!.Masters().Select(m => RedisInfo.Parse(InfoText(m.Pipeline(0, InfoCommands)))).ToList();
         var keys = new long[Databases];
         var expires = new long[Databases];
         // INFO counts keys per Redis database, and a cluster has one: the key count of every Purple database is
@@ -157,10 +157,8 @@ public sealed partial class RedisDataStore
                 ulong fields = 0;
                 do
                 {
-                    var swept = RunAt(0, slot, [], RedisScripts.SweepMeta, fields, batch);
-                    if (swept.IsError) break;
-                    fields = ulong.Parse(swept.Items![1].AsString(), CultureInfo.InvariantCulture);
-                    removed += swept.Items[2].AsInteger();
+                    (fields, long dropped) = SweepStep(0, slot, hash.Bulk!, fields, batch);
+                    removed += dropped;
                 }
                 while (fields != 0);
             }

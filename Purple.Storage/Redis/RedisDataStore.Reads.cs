@@ -193,6 +193,13 @@ public sealed partial class RedisDataStore
         members = [];
         if (IsWrongType(reply)) return ReadStatus.WrongType;
         members = Check(reply).Items!.Select(i => i.Bulk!).ToArray();
+        // Redis checks every key's type even when the answer is already empty; Garnet stops at the first missing
+        // key. An empty answer is checked here, so a key of another type is an error on both.
+        if (members.Length == 0 && names.Length > 1)
+        {
+            var types = Send(db, SlotOf(names), names.Select(n => (IReadOnlyList<object>)["TYPE", n]).ToList());
+            if (types.Any(t => Check(t).AsString() is not ("set" or "none"))) return ReadStatus.WrongType;
+        }
         return ReadStatus.Found;
     }
 
@@ -218,7 +225,7 @@ public sealed partial class RedisDataStore
     public StoreStats GetStats()
     {
         if (_cluster is not null) return ClusterStats();
-        var info = RedisInfo.Parse(Check(_client!.Call(0, "INFO", "ALL")).AsString());
+        var info = RedisInfo.Parse(InfoText(_client!.Pipeline(0, InfoCommands)));
         var keys = new long[Databases];
         var expires = new long[Databases];
         for (int db = 0; db < Databases; db++)
@@ -232,6 +239,11 @@ public sealed partial class RedisDataStore
             info.Long("evicted_keys"), info.Long("expired_keys"), info.Long("keyspace_hits"), info.Long("keyspace_misses"),
             policy, policy.StartsWith("allkeys", StringComparison.Ordinal) ? "all" : "volatile");
     }
+
+    // Garnet's INFO ALL leaves the keyspace section out; asking for it as well costs one more reply.
+    private static readonly IReadOnlyList<IReadOnlyList<object>> InfoCommands = [["INFO", "ALL"], ["INFO", "KEYSPACE"]];
+
+    private static string InfoText(RedisReply[] replies) => Check(replies[0]).AsString() + "\n" + Check(replies[1]).AsString();
 
     private static bool IsWrongType(RedisReply reply) => reply.IsError && reply.Text!.StartsWith("WRONGTYPE", StringComparison.Ordinal);
 

@@ -20,6 +20,20 @@ public sealed partial class RedisDataStore
         _sweeper = new Timer(_ => Sweep(batch), null, period, period);
     }
 
+    /// <summary>One HSCAN step over a metadata hash, and the entries whose key is gone dropped; returns the next cursor.</summary>
+    private (ulong Next, long Dropped) SweepStep(int db, int slot, byte[] meta, ulong cursor, int batch)
+    {
+        var page = Send(db, slot, [["HSCAN", meta, cursor, "COUNT", batch]])[0];
+        if (page.IsError) return (0, 0);
+        ulong next = ulong.Parse(page.Items![0].AsString(), System.Globalization.CultureInfo.InvariantCulture);
+        var entries = page.Items[1].Items!;
+        if (entries.Length == 0) return (next, 0);
+        var names = new byte[entries.Length / 2][];
+        for (int i = 0; i < names.Length; i++) names[i] = entries[2 * i].Bulk!;
+        var reply = RunAt(db, slot, names, RedisScripts.DropMetaOfMissing);
+        return (next, reply.IsError ? 0 : reply.Items![1].AsInteger());
+    }
+
     /// <summary>One step of the walk over every database; returns the entries dropped.</summary>
     public long Sweep(int batch)
     {
@@ -30,10 +44,8 @@ public sealed partial class RedisDataStore
             if (_cluster is not null) removed = ClusterSweep(batch);
             for (int db = 0; _cluster is null && db < Databases; db++)
             {
-                var reply = Run(db, RedisScripts.SweepMeta, [], _sweepCursors[db], batch);
-                if (reply.IsError) continue;
-                _sweepCursors[db] = ulong.Parse(reply.Items![1].AsString(), System.Globalization.CultureInfo.InvariantCulture);
-                removed += reply.Items[2].AsInteger();
+                (_sweepCursors[db], long dropped) = SweepStep(db, 0, MetaKeyBytes, _sweepCursors[db], batch);
+                removed += dropped;
             }
         }
         catch (StorageException)

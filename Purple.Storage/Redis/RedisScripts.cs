@@ -45,6 +45,13 @@ internal static class RedisScripts
           if type(r) == 'table' then return r.err or 'ERR unknown error' end
           return tostring(r)
         end
+        local function isint64(v)
+          if type(v) ~= 'string' or not string.match(v, '^-?[0-9]+$') then return false end
+          if string.match(v, '^-?0[0-9]') then return false end
+          local digits = string.gsub(v, '^-', '')
+          local limit = string.sub(v, 1, 1) == '-' and '9223372036854775808' or '9223372036854775807'
+          return #digits < 19 or (#digits == 19 and digits <= limit)
+        end
         local function item(k)
           local m = getmeta(k)
           if not m then setmeta(k, 0, ''); m = getmeta(k) end
@@ -84,7 +91,9 @@ internal static class RedisScripts
           redis.call('HDEL', KEYS[1], k)
           return {'K', old, 0}
         elseif at > 0 then
-          redis.call('SET', k, ARGV[1], 'PXAT', at)
+          -- Not SET … PXAT: Garnet does not take it.
+          redis.call('SET', k, ARGV[1])
+          redis.call('PEXPIREAT', k, at)
         else
           redis.call('SET', k, ARGV[1])
         end
@@ -121,7 +130,14 @@ internal static class RedisScripts
 
     public static readonly RedisScript IncrBy = new(Prelude + """
         local ok, r = pcall(redis.call, 'INCRBY', KEYS[3], ARGV[1])
-        if not ok then return {'E', errtext(r)} end
+        if not ok then
+          local text = errtext(r)
+          -- Garnet says "not an integer" where Redis says "would overflow": a stored 64-bit integer means overflow.
+          if string.find(text, 'not an integer', 1, true) and isint64(redis.call('GET', KEYS[3])) then
+            return {'E', 'ERR increment or decrement would overflow'}
+          end
+          return {'E', text}
+        end
         bump(KEYS[3])
         -- The stored text, not r: Lua holds r as a double, which cannot carry every 64-bit integer.
         return {'K', redis.call('GET', KEYS[3])}
@@ -251,17 +267,17 @@ internal static class RedisScripts
         return {'K', item(k)[2]}
         """);
 
-    // Drops metadata of keys that expired or were deleted by other clients. ARGV: cursor, count. Returns {K, next cursor, removed}.
-    public static readonly RedisScript SweepMeta = new(Prelude + """
-        local r = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+    // Drops the metadata of those of KEYS[3..] that no longer exist (expired, or deleted by other clients). The
+    // caller finds candidates with HSCAN; they are declared here as KEYS, as Redis asks of scripts (and Garnet's
+    // transactional scripts and Redis Cluster need). Returns {K, removed}.
+    public static readonly RedisScript DropMetaOfMissing = new(Prelude + """
         local removed = 0
-        for i = 1, #r[2], 2 do
-          if redis.call('EXISTS', r[2][i]) == 0 then
-            redis.call('HDEL', KEYS[1], r[2][i])
-            removed = removed + 1
+        for i = 3, #KEYS do
+          if redis.call('EXISTS', KEYS[i]) == 0 then
+            removed = removed + redis.call('HDEL', KEYS[1], KEYS[i])
           end
         end
-        return {'K', r[1], removed}
+        return {'K', removed}
         """);
 }
 

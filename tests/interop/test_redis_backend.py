@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.request
 
 import pytest
 import redis
@@ -101,6 +102,32 @@ def test_memcached_flags_and_cas_work_across_front_ends(nodes):
     assert mb.get("item") == b"v2"
     redis.Redis(port=a.resp).set("item", "by-resp")
     assert ma.cas("item", b"v4", mb.gets("item")[1]) is True
+
+
+def test_metadata_of_keys_gone_outside_purple_is_swept(backend, nodes):
+    a, _ = nodes
+    m = Memcache(("127.0.0.1", a.memcached), default_noreply=False)
+    plain = redis.Redis(port=backend.port, db=2)
+    for i in range(20):
+        assert m.set(f"sweep{i}", b"v", flags=7, expire=1 if i % 2 else 0)
+    fields = lambda: {f.decode() for f in plain.hkeys("purple:meta") if f.startswith(b"sweep")}
+    assert len(fields()) == 20
+    # Half expire in Redis, the other half another client deletes: neither goes through Purple.
+    plain.delete(*[f"sweep{i}" for i in range(0, 20, 2)])
+    deadline = time.time() + 10
+    while fields() and time.time() < deadline:
+        time.sleep(0.2)
+    assert fields() == set(), "metadata of gone keys is still there"
+    # Both front ends walk the metadata; between them they dropped every entry.
+    assert sum(metric(n, "purple_redis_metadata_swept_total") for n in nodes) >= 20
+
+
+def metric(node, name):
+    with urllib.request.urlopen(f"http://127.0.0.1:{node.http}/metrics", timeout=10) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "{"):
+                return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not in /metrics")
 
 
 def test_what_this_mode_cannot_do_fails_with_a_clear_error(nodes):

@@ -210,6 +210,30 @@ def test_memcached_flags_and_cas_across_front_ends(nodes):
     raw.close()
 
 
+def test_metadata_lives_on_the_keys_slot_and_is_swept_when_the_key_goes(cluster, nodes):
+    a, _ = nodes
+    m = Memcache(("127.0.0.1", a.memcached), default_noreply=False)
+    plain = cluster.client()
+    keys = [f"meta{i}" for i in range(12)]
+    for key in keys:
+        assert m.set(key, b"v", flags=9)
+    # Each key's metadata is in a hash on the key's own slot, so one script can change both.
+    holders = {}
+    for port in cluster.ports:
+        node = cluster.node(port)
+        for name in node.keys("purple:meta{*"):
+            for field in node.hkeys(name):
+                holders[field] = name
+    assert set(keys) <= set(holders)
+    assert all(plain.keyslot(holders[k]) == plain.keyslot(k) for k in keys)
+    for key in keys:
+        plain.delete(key)                    # behind Purple's back
+    deadline = time.time() + 10
+    while time.time() < deadline and any(cluster.node(cluster.master_of(k)).hexists(holders[k], k) for k in keys):
+        time.sleep(0.2)
+    assert not any(cluster.node(cluster.master_of(k)).hexists(holders[k], k) for k in keys)
+
+
 def test_slots_moved_under_load_lose_no_acknowledged_write(cluster, nodes):
     a, b = nodes
     clients = [redis.Redis(port=a.resp, socket_timeout=10), redis.Redis(port=b.resp, socket_timeout=10)]
