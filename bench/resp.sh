@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Purple vs Redis over RESP on this machine: throughput, p99 and memory per key.
+# Purple vs Redis (and Garnet, when installed) over RESP on this machine: throughput, p99 and memory per key.
 #
 # usage: bench/resp.sh [OUTDIR]            (default OUTDIR: bench/out/resp-YYYYmmdd-HHMMSS)
 #
 # What it does:
 #   1. builds Purple (dotnet build -c Release Purple.Node) unless PURPLE_CMD is given;
-#   2. starts Purple (RESP only) and Debian's redis-server (--save '' --appendonly no), both on
-#      127.0.0.1 on free ports; both are stopped on exit (SIGTERM, then SIGKILL);
+#   2. starts Purple (RESP only), Debian's redis-server (--save '' --appendonly no) and, when
+#      GARNET names an executable, Microsoft's garnet-server (defaults), all on 127.0.0.1 on free
+#      ports; all are stopped on exit (SIGTERM, then SIGKILL);
 #   3. memory: loads MEM_KEYS (1,000,000) keys `key:N` with DSIZE(64)-byte values into each with
 #      `redis-cli --pipe`, and prints VmRSS (/proc/PID/status) before/after and bytes per key;
 #   4. throughput: FLUSHALL, a short warm-up, then redis-benchmark with the same flags against
-#      both, ALTERNATING run by run (purple redis purple redis ...), REPS (3) rounds of
+#      each, ALTERNATING run by run (purple redis [garnet] purple redis ...), REPS (3) rounds of
 #      SET GET INCR SADD MSET at -c 50 -P 1 and -c 50 -P 16, -d 64 -r 100000 --threads 1;
-#   5. prints, per (config, test): median rps of each, ratio purple/redis, median p99 of each;
+#   5. prints, per (config, test): median rps of each, ratio purple/redis (and purple/garnet),
+#      median p99 of each;
 #      then the memory table. CSVs (bench/README.md conventions) and summary.md go to OUTDIR.
 #
 # env (defaults):
@@ -26,6 +28,8 @@
 #   PURPLE_ARGS  extra flags for the default purple-node command (e.g. "--eviction none")
 #   BUILD=1      (0: don't build; default 0 when PURPLE_CMD is set)
 #   REDIS_SERVER=redis-server   TIMEOUT=120 (s per benchmark run)   READY_TIMEOUT=60
+#   GARNET=~/.cache/purple-tools/garnet-2.2.8/garnet-server (installed by ./test.sh; "" or a
+#                missing file: no Garnet side)
 #   lib.sh's QUIET_MAX QUIET_WAIT OTHER_MAX RETRIES: runs wait for an idle machine (here at most
 #   QUIET_WAIT=60 s) and are retried (RETRIES=2) when other processes used more than OTHER_MAX
 #   (20) % of a core. DEADLINE=2400: past that many seconds the remaining runs neither wait
@@ -37,6 +41,8 @@ REPS=${REPS:-3} TESTS=${TESTS:-set get incr sadd mset} PIPES=${PIPES:-1 16}
 CLIENTS=${CLIENTS:-50} DSIZE=${DSIZE:-64} KEYSPACE=${KEYSPACE:-100000} THREADS=${THREADS:-1}
 N_P1=${N_P1:-200000} N_PIPE=${N_PIPE:-2000000} MEM=${MEM:-1} MEM_KEYS=${MEM_KEYS:-1000000}
 REDIS_SERVER=${REDIS_SERVER:-redis-server} READY_TIMEOUT=${READY_TIMEOUT:-60}
+GARNET=${GARNET-$HOME/.cache/purple-tools/garnet-2.2.8/garnet-server}
+[ -n "$GARNET" ] && [ ! -x "$GARNET" ] && { echo "note: no Garnet side ($GARNET is not installed; ./test.sh installs it)" >&2; GARNET=""; }
 export CLIENTS DSIZE KEYSPACE THREADS N_P1 N_PIPE TIMEOUT=${TIMEOUT:-120}
 export QUIET_WAIT=${QUIET_WAIT:-60} RETRIES=${RETRIES:-2}; DEADLINE=${DEADLINE:-2400}
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
@@ -88,8 +94,17 @@ A_PORT=$(free_port); B_PORT=$(free_port)
 while [ "$B_PORT" = "$A_PORT" ]; do B_PORT=$(free_port); done
 start "$A" "$A_PORT" "$PURPLE_CMD"; A_PID=$LAST_PID
 start "$B" "$B_PORT" "$REDIS_SERVER --bind 127.0.0.1 --port \$PORT --save '' --appendonly no --dir '$OUTDIR'"; B_PID=$LAST_PID
+SIDES=("$A:$A_PORT:$A_PID" "$B:$B_PORT:$B_PID")
+C=""
+if [ -n "$GARNET" ]; then
+  C=garnet; C_PORT=$(free_port)
+  while [ "$C_PORT" = "$A_PORT" ] || [ "$C_PORT" = "$B_PORT" ]; do C_PORT=$(free_port); done
+  start "$C" "$C_PORT" "'$GARNET' --bind 127.0.0.1 --port \$PORT"; C_PID=$LAST_PID
+  SIDES+=("$C:$C_PORT:$C_PID")
+fi
 { echo "date: $(date -u +%FT%TZ)"; echo "host: $(nproc) cores, $(uname -r)"
   echo "purple: $PURPLE_CMD"; echo "redis: $($REDIS_SERVER --version)"; echo "redis-benchmark: $(redis-benchmark --version 2>/dev/null || true)"
+  [ -n "$C" ] && echo "garnet: $GARNET ($(redis-cli -p "$C_PORT" INFO server | tr -d '\r' | grep '^garnet_version'))"
 } >"$OUTDIR/env.txt"
 
 rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
@@ -102,7 +117,7 @@ if [ "$MEM" = 1 ]; then
     for (i = 1; i <= n; i++) { k = "key:" i
       printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, d, v } }' >"$OUTDIR/mass.resp"
   echo "label,keys,value_bytes,rss_before_kb,rss_after_kb,bytes_per_key,load_s,dbsize" >"$OUTDIR/memory.csv"
-  for s in "$A:$A_PORT:$A_PID" "$B:$B_PORT:$B_PID"; do
+  for s in "${SIDES[@]}"; do
     IFS=: read -r label port pid <<<"$s"
     redis-cli -p "$port" FLUSHALL >/dev/null; sleep 1
     before=$(rss_kb "$pid"); t0=$(date +%s.%N)
@@ -119,7 +134,7 @@ fi
 
 # --- throughput, alternating ----------------------------------------------------
 echo "== warm-up" >&2
-for s in "$A:$A_PORT:$A_PID" "$B:$B_PORT:$B_PID"; do
+for s in "${SIDES[@]}"; do
   IFS=: read -r label port pid <<<"$s"
   timeout 120 redis-benchmark -p "$port" -c "$CLIENTS" -n 50000 -d "$DSIZE" -r "$KEYSPACE" -P 16 \
     -t "${TESTS// /,}" -q >/dev/null 2>&1 || echo "WARN: warm-up of $label failed" >&2
@@ -133,7 +148,7 @@ for r in $(seq "$REPS"); do
       echo "WARN: past DEADLINE=${DEADLINE}s: remaining runs neither wait for quiet nor retry" >&2
       export RETRIES=0 QUIET_WAIT=0
     fi
-    for s in "$A:$A_PORT:$A_PID" "$B:$B_PORT:$B_PID"; do
+    for s in "${SIDES[@]}"; do
       IFS=: read -r label port pid <<<"$s"
       HEADER=0 PIPES=$P TESTS=$t SERVER_PID=$pid "$DIR/resp-load.sh" "$port" "$label" >>"$CSV"
     done
@@ -142,10 +157,11 @@ done
 
 # --- report ----------------------------------------------------------------------
 "$DIR/summarize.py" "$CSV" >"$OUTDIR/summary-full.md" || true
-"$PY" - "$CSV" "$OUTDIR/memory.csv" "$A" "$B" "${OTHER_MAX:-20}" <<'EOF' | tee "$OUTDIR/summary.md"
+"$PY" - "$CSV" "$OUTDIR/memory.csv" "$A" "$B" "${OTHER_MAX:-20}" "$C" <<'EOF' | tee "$OUTDIR/summary.md"
 import csv, os, statistics, sys
-path, mem, a, b, max_other = sys.argv[1:6]
-all_rows = [r for r in csv.DictReader(open(path)) if r["label"] in (a, b)]
+path, mem, a, b, max_other, c = sys.argv[1:7]
+labels = [x for x in (a, b, c) if x]
+all_rows = [r for r in csv.DictReader(open(path)) if r["label"] in labels]
 # Like summarize.py: drop runs during which other processes used > OTHER_MAX % of a core;
 # a (config, test) whose runs were all dropped falls back to all its runs, marked '*'.
 quiet = [r for r in all_rows if float(r.get("other_cpu_pct") or 0) <= float(max_other)]
@@ -164,17 +180,20 @@ for r in rows:
     k = (r["config"], r["test"])
     if k not in keys:
         keys.append(k)
-print(f"| config | test | {a} rps | {b} rps | {a}/{b} | {a} p99 ms | {b} p99 ms | runs |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
-for c, t in keys:
-    ra = [r for r in rows if (r["config"], r["test"], r["label"]) == (c, t, a)]
-    rb = [r for r in rows if (r["config"], r["test"], r["label"]) == (c, t, b)]
-    xa, xb = med(ra, "rps"), med(rb, "rps")
-    pa, pb = med(ra, "p99_ms"), med(rb, "p99_ms")
-    f = lambda x, s="{:,.0f}": "" if x is None else s.format(x)
-    ratio = f"{xa / xb:.2f}" if xa and xb else ""
-    star = "*" if (c, t) in noisy else ""
-    print(f"| {c} | {t}{star} | {f(xa)} | {f(xb)} | {ratio} | {f(pa, '{:.3f}')} | {f(pb, '{:.3f}')} | {len(ra)}/{len(rb)} |")
+others = [x for x in labels if x != a]
+print(f"| config | test | {a} rps | " + " | ".join(f"{o} rps | {a}/{o}" for o in others)
+      + f" | {a} p99 ms | " + " | ".join(f"{o} p99 ms" for o in others) + " | runs |")
+print("|---|---|---:|" + "---:|---:|" * len(others) + "---:|" + "---:|" * len(others) + "---:|")
+f = lambda x, s="{:,.0f}": "" if x is None else s.format(x)
+for cfg, t in keys:
+    sel = {lab: [r for r in rows if (r["config"], r["test"], r["label"]) == (cfg, t, lab)] for lab in labels}
+    xs = {lab: med(rs, "rps") for lab, rs in sel.items()}
+    ps = {lab: med(rs, "p99_ms") for lab, rs in sel.items()}
+    ratio = lambda o: f"{xs[a] / xs[o]:.2f}" if xs[a] and xs[o] else ""
+    star = "*" if (cfg, t) in noisy else ""
+    print(f"| {cfg} | {t}{star} | {f(xs[a])} | " + " | ".join(f"{f(xs[o])} | {ratio(o)}" for o in others)
+          + f" | {f(ps[a], '{:.3f}')} | " + " | ".join(f(ps[o], '{:.3f}') for o in others)
+          + " | " + "/".join(str(len(sel[lab])) for lab in labels) + " |")
 if len(quiet) < len(all_rows):
     print(f"\n({len(all_rows) - len(quiet)} of {len(all_rows)} runs had other load > {max_other}% of a core;"
           " dropped where quieter runs of the same row exist, '*' = only noisy runs)")
@@ -186,7 +205,8 @@ if os.path.exists(mem):
         for label, r in m.items():
             print(f"| {label} | {int(r['keys']):,} | {r['value_bytes']} | {int(r['rss_before_kb'])/1024:.1f} "
                   f"| {int(r['rss_after_kb'])/1024:.1f} | {r['bytes_per_key']} | {r['load_s']} |")
-        if a in m and b in m and int(m[b]["bytes_per_key"]) > 0:
-            print(f"\nmemory per key {a}/{b}: {int(m[a]['bytes_per_key']) / int(m[b]['bytes_per_key']):.2f}")
+        for o in others:
+            if a in m and o in m and int(m[o]["bytes_per_key"]) > 0:
+                print(f"\nmemory per key {a}/{o}: {int(m[a]['bytes_per_key']) / int(m[o]['bytes_per_key']):.2f}")
 EOF
 echo "(CSV and logs in $OUTDIR)" >&2
