@@ -85,6 +85,14 @@ class SecuredServer:
         with open(os.path.join(self.dir, "server.log"), "rb") as f:
             return f.read()
 
+    def metric(self, name):
+        """The value of an unlabelled series on this node's /metrics (a node without a password)."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.http}/metrics", timeout=10) as response:
+            for line in response.read().decode().splitlines():
+                if line.startswith(name + " ") or line.startswith(name + "{"):
+                    return float(line.rsplit(" ", 1)[1])
+        raise AssertionError(f"{name} not in /metrics")
+
     def stop(self):
         self.proc.terminate()
         try:

@@ -8,7 +8,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 
 import pytest
 import redis
@@ -119,15 +118,7 @@ def test_metadata_of_keys_gone_outside_purple_is_swept(backend, nodes):
         time.sleep(0.2)
     assert fields() == set(), "metadata of gone keys is still there"
     # Both front ends walk the metadata; between them they dropped every entry.
-    assert sum(metric(n, "purple_redis_metadata_swept_total") for n in nodes) >= 20
-
-
-def metric(node, name):
-    with urllib.request.urlopen(f"http://127.0.0.1:{node.http}/metrics", timeout=10) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "{"):
-                return float(line.rsplit(" ", 1)[1])
-    raise AssertionError(f"{name} not in /metrics")
+    assert sum(n.metric("purple_redis_metadata_swept_total") for n in nodes) >= 20
 
 
 def test_what_this_mode_cannot_do_fails_with_a_clear_error(nodes):
