@@ -4,6 +4,7 @@ client beside them. Keys spread over every master; Purple's databases are key pr
 several slots are split or refused as documented; memcached CAS works across front ends; slots moved under load
 (MOVED, ASK, TRYAGAIN) lose no acknowledged write; a master that stops gives errors in time and service resumes."""
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -36,20 +37,22 @@ def _port_free(port):
         s.close()
 
 
-def _cluster_base():
+def _cluster_base(count):
     # A cluster node also listens on its port + 10000 (the cluster bus): both must be free.
     for base in range(21000, 45000, 37):
-        if all(_port_free(p) and _port_free(p + 10000) for p in range(base, base + 3)):
+        if all(_port_free(p) and _port_free(p + 10000) for p in range(base, base + count)):
             return base
     raise RuntimeError("no free ports for a Redis Cluster")
 
 
 class Cluster:
-    def __init__(self):
+    def __init__(self, replicas=0):
         self.dir = tempfile.mkdtemp(prefix="purple-redis-cluster-")
-        self.base = _cluster_base()
-        self.ports = [self.base, self.base + 1, self.base + 2]
-        out = subprocess.run([SCRIPT, "start", self.dir, str(self.base)], capture_output=True, text=True, timeout=60)
+        count = 3 * (1 + replicas)
+        self.base = _cluster_base(count)
+        self.ports = list(range(self.base, self.base + count))
+        out = subprocess.run([SCRIPT, "start", self.dir, str(self.base), str(replicas)], capture_output=True, text=True,
+                             timeout=90)
         if out.returncode != 0:
             raise RuntimeError(f"redis-cluster.sh start failed: {out.stderr}")
         self.urls = out.stdout.strip()
@@ -76,19 +79,31 @@ class Cluster:
     def start_node(self, port):
         subprocess.run([SCRIPT, "start-node", self.dir, str(port)], check=True, capture_output=True, timeout=30)
 
-    def wait_ok(self, timeout=30):
+    def wait_ok(self, timeout=30, ports=None):
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
-                if all("cluster_state:ok" in self.node(p).execute_command("CLUSTER", "INFO") for p in self.ports):
+                if all("cluster_state:ok" in self.node(p).execute_command("CLUSTER", "INFO") for p in ports or self.ports):
                     return
             except redis.ConnectionError:
                 pass
             time.sleep(0.2)
         raise AssertionError("cluster did not return to cluster_state:ok")
 
+    def masters(self):
+        return sorted({int(master[1]) for _, _, master, *_ in self.node(self.ports[0]).execute_command("CLUSTER", "SLOTS")})
+
+    def replica_of(self, master_port):
+        info = self.node(master_port).info("replication")
+        return int(info["slave0"]["port"]) if isinstance(info.get("slave0"), dict) else int(info["slave0"].split(",")[1].split("=")[1])
+
+    def kill9(self, port):
+        with open(os.path.join(self.dir, str(port), "redis.pid")) as f:
+            os.kill(int(f.read().strip()), 9)
+
     def stop(self):
         subprocess.run([SCRIPT, "stop", self.dir], capture_output=True, timeout=60)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -318,3 +333,39 @@ def test_a_master_that_stops_gives_errors_in_time_and_service_resumes(cluster, n
                 raise
             time.sleep(0.2)
     assert r.get(on_victim) == "3"
+
+
+def test_a_killed_master_fails_over_to_its_replica_and_writes_resume():
+    cluster = Cluster(replicas=1)
+    node = None
+    try:
+        # One address is enough: the front end learns the rest (and the replicas) from CLUSTER SLOTS.
+        node = front_end(cluster, f"redis://127.0.0.1:{cluster.ports[0]}")
+        r = redis.Redis(port=node.resp, decode_responses=True, socket_timeout=15)
+        victim = cluster.masters()[1]
+        heir = cluster.replica_of(victim)
+        keys = [f"f{i}" for i in range(3000) if cluster.master_of(f"f{i}") == victim][:200]
+        for key in keys:
+            assert r.set(key, key.upper()) is True
+        # The replica has what its master acknowledged before the kill.
+        assert cluster.node(victim).execute_command("WAIT", 1, 5000) == 1
+        cluster.kill9(victim)
+        started = time.time()
+        errors = 0
+        while True:
+            try:
+                assert r.set(keys[0], "after") is True
+                break
+            except redis.ResponseError as e:
+                errors += 1
+                assert "redis" in str(e).lower(), e
+                assert time.time() - started < 30, f"writes did not resume after the failover: {e}"
+                time.sleep(0.2)
+        assert errors > 0, "no error while the master was down and not yet replaced"
+        assert cluster.master_of(keys[0]) == heir
+        assert r.mget(keys[1:]) == [k.upper() for k in keys[1:]]
+        assert r.get(keys[0]) == "after"
+    finally:
+        if node is not None:
+            node.stop()
+        cluster.stop()

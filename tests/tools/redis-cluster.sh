@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway Redis Cluster of three masters on 127.0.0.1 (Debian's redis-server and redis-cli), for the
 # --storage redis cluster tests.
-#   tests/tools/redis-cluster.sh start DIR FIRST_PORT   # masters on FIRST_PORT..FIRST_PORT+2, waits for cluster_state:ok
+#   tests/tools/redis-cluster.sh start DIR FIRST_PORT [REPLICAS]
+#       three masters on FIRST_PORT..FIRST_PORT+2 (and REPLICAS replicas of each on the ports after them, default 0);
+#       waits for cluster_state:ok
 #   tests/tools/redis-cluster.sh stop DIR
 #   tests/tools/redis-cluster.sh start-node DIR PORT   # one stopped node again, with its saved cluster config
 # Each node's log is DIR/<port>/redis.log. Prints the node addresses as redis:// URLs, comma-separated.
@@ -13,7 +15,7 @@ stop() {
   for pidfile in "$dir"/*/redis.pid; do
     [ -f "$pidfile" ] && pids+=("$(cat "$pidfile" 2>/dev/null)")
   done
-  for pid in "${pids[@]}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
     [ -n "$pid" ] || continue
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -35,18 +37,18 @@ start_node() {  # start_node PORT
 case $cmd in
   start-node) start_node "${3:?port}" ;;
   start)
-    first=${3:?first port}
+    first=${3:?first port}; replicas=${4:-0}
     mkdir -p "$dir"
-    addresses=() urls=()
-    for port in "$first" $((first + 1)) $((first + 2)); do
+    addresses=() urls=() ports=()
+    for ((port = first; port < first + 3 * (1 + replicas); port++)); do
       start_node "$port" || { stop; exit 1; }
-      addresses+=("127.0.0.1:$port"); urls+=("redis://127.0.0.1:$port")
+      ports+=("$port"); addresses+=("127.0.0.1:$port"); urls+=("redis://127.0.0.1:$port")
     done
-    redis-cli --cluster create "${addresses[@]}" --cluster-replicas 0 --cluster-yes >"$dir/create.log" 2>&1 ||
+    redis-cli --cluster create "${addresses[@]}" --cluster-replicas "$replicas" --cluster-yes >"$dir/create.log" 2>&1 ||
       { cat "$dir/create.log" >&2; stop; exit 1; }
-    for _ in $(seq 100); do
+    for _ in $(seq 150); do
       ok=1
-      for port in "$first" $((first + 1)) $((first + 2)); do
+      for port in "${ports[@]}"; do
         redis-cli -p "$port" cluster info 2>/dev/null | grep -q 'cluster_state:ok' || ok=0
       done
       [ "$ok" = 1 ] && break
@@ -56,5 +58,5 @@ case $cmd in
     (IFS=,; echo "${urls[*]}")
     ;;
   stop) stop ;;
-  *) echo "usage: $0 start DIR FIRST_PORT | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start DIR FIRST_PORT [REPLICAS] | start-node DIR PORT | stop DIR" >&2; exit 2 ;;
 esac
