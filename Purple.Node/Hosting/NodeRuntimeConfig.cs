@@ -1,5 +1,6 @@
 using System.Globalization;
 using Purple.Actors;
+using Purple.Core.Execution;
 using Purple.Node.Configuration;
 using Purple.Protocols.Resp;
 
@@ -18,17 +19,21 @@ internal sealed class NodeRuntimeConfig : IRuntimeConfig
     private EvictionPolicy _policy;
     private EvictionScope _scope;
 
-    public NodeRuntimeConfig(PurpleEngine engine, NodeSettings settings)
+    // --storage redis: memory and eviction are the Redis server's, so they are read from it and set there.
+    private readonly IDataStore? _external;
+
+    public NodeRuntimeConfig(PurpleEngine engine, NodeSettings settings, IDataStore? external = null)
     {
         _engine = engine;
         _settings = settings;
+        _external = external;
         _capacity = settings.CapacityBytes;
         _policy = settings.Eviction;
         _scope = settings.Scope;
     }
 
     public IEnumerable<string> Names =>
-        ["maxmemory", "maxmemory-policy", "databases", "bind", "port", "proto-max-bulk-len", "save", "appendonly", "protected-mode"];
+        ["maxmemory", "maxmemory-policy", "databases", "bind", "port", "proto-max-bulk-len", "save", "appendonly", "appendfsync", "protected-mode"];
 
     public bool TryGet(string name, out string value)
     {
@@ -36,15 +41,24 @@ internal sealed class NodeRuntimeConfig : IRuntimeConfig
         {
             value = name switch
             {
+                "maxmemory" when _external is not null => _external.GetStats().CapacityBytes.ToString(CultureInfo.InvariantCulture),
+                "maxmemory-policy" when _external is not null => _external.GetStats().EvictionPolicy,
                 "maxmemory" => _capacity.ToString(CultureInfo.InvariantCulture),
                 "maxmemory-policy" => _engine.GetStats().EvictionPolicy,
                 "databases" => _settings.Databases.ToString(CultureInfo.InvariantCulture),
                 "bind" => _settings.Address.ToString(),
                 "port" => _settings.RespPort.ToString(CultureInfo.InvariantCulture),
                 "proto-max-bulk-len" => _settings.ProtoMaxBulkLen.ToString(CultureInfo.InvariantCulture),
-                // Nothing is persisted in memory mode; tools such as redis-benchmark read these two.
+                // Tools such as redis-benchmark read these. Purple's journal is its AOF (docs/storage.md); it has no
+                // save points (snapshots follow the journal's growth).
                 "save" => "",
-                "appendonly" => "no",
+                "appendonly" => _settings.Storage is null ? "no" : "yes",
+                "appendfsync" => _settings.Storage?.Fsync switch
+                {
+                    Purple.Storage.FsyncMode.Always => "always",
+                    Purple.Storage.FsyncMode.No => "no",
+                    _ => "everysec",
+                },
                 "protected-mode" => _settings.ProtectedMode ? "yes" : "no",
                 _ => "",
             };
@@ -54,6 +68,10 @@ internal sealed class NodeRuntimeConfig : IRuntimeConfig
 
     public string? TrySet(string name, string value)
     {
+        if (_external is not null && name is "maxmemory" or "maxmemory-policy")
+        {
+            return $"{name} is the Redis server's with --storage redis: set it there (CONFIG SET {name} on the Redis that --redis names)";
+        }
         lock (_gate)
         {
             switch (name)

@@ -121,7 +121,7 @@ public sealed class PurpleHost : IAsyncDisposable
         if (_storage is not null) StorageInstruments.Register(_instruments.Meter, _storage.Storage);
         if (_redis is not null) StorageInstruments.Register(_instruments.Meter, _redis);
         _exporter = new PrometheusExporter(metrics, _instruments);
-        var resp = new RespServerContext(store, info, new NodeRuntimeConfig(Engine, settings), TimeProvider.System,
+        var resp = new RespServerContext(store, info, new NodeRuntimeConfig(Engine, settings, _redis), TimeProvider.System,
             new RespLimits { MaxBulkLength = settings.ProtoMaxBulkLen })
         {
             Metrics = metrics.Resp, Auth = settings.Auth, Durability = Durability,

@@ -75,6 +75,9 @@ public sealed class DurableNodeTests : IDisposable
         Assert.Contains("aof_enabled:1", info, StringComparison.Ordinal);
         Assert.Contains("rdb_changes_since_last_save:1", info, StringComparison.Ordinal);
         Assert.Contains("purple_fsync:everysec", info, StringComparison.Ordinal);
+        // What tools read to know whether a server persists (redis-benchmark, redis-cli --stat): Purple's journal is its AOF.
+        Assert.Equal(["appendonly", "yes"], (await resp.CommandAsync("CONFIG", "GET", "appendonly")).Items!.Select(i => i.Text));
+        Assert.Equal(["appendfsync", "everysec"], (await resp.CommandAsync("CONFIG", "GET", "appendfsync")).Items!.Select(i => i.Text));
         Assert.Equal("+OK", (await resp.CommandAsync("SAVE")).ToString());
         Assert.Contains("rdb_changes_since_last_save:0", (await resp.CommandAsync("INFO", "persistence")).ToString(), StringComparison.Ordinal);
         long lastSave = long.Parse((await resp.CommandAsync("LASTSAVE")).ToString().TrimStart(':'), System.Globalization.CultureInfo.InvariantCulture);
@@ -110,6 +113,7 @@ public sealed class DurableNodeTests : IDisposable
         Assert.StartsWith("-ERR this node keeps data in memory only", (await resp.CommandAsync("SAVE")).ToString(), StringComparison.Ordinal);
         Assert.StartsWith("-ERR this node keeps data in memory only", (await resp.CommandAsync("BGSAVE")).ToString(), StringComparison.Ordinal);
         Assert.Contains("aof_enabled:0", (await resp.CommandAsync("INFO", "persistence")).ToString(), StringComparison.Ordinal);
+        Assert.Equal(["appendonly", "no"], (await resp.CommandAsync("CONFIG", "GET", "appendonly")).Items!.Select(i => i.Text));
     }
 
     [Fact]

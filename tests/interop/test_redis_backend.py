@@ -121,8 +121,13 @@ def test_metadata_of_keys_gone_outside_purple_is_swept(backend, nodes):
     assert sum(n.metric("purple_redis_metadata_swept_total") for n in nodes) >= 20
 
 
-def test_what_this_mode_cannot_do_fails_with_a_clear_error(nodes):
+def test_what_this_mode_cannot_do_fails_with_a_clear_error(backend, nodes):
     a, _ = nodes
+    # Memory and eviction are the Redis server's: CONFIG reads them from it, and sends a SET to it.
+    r, plain = redis.Redis(port=a.resp, decode_responses=True), redis.Redis(port=backend.port, decode_responses=True)
+    assert r.config_get("maxmemory-policy") == plain.config_get("maxmemory-policy")
+    with pytest.raises(redis.ResponseError, match="maxmemory is the Redis server's with --storage redis"):
+        r.config_set("maxmemory", "100mb")
     raw = socket.create_connection(("127.0.0.1", a.memcached))
     raw.sendall(b"mg lease-key N30 v\r\n")
     line = raw.recv(200)
