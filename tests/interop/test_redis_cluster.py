@@ -39,7 +39,8 @@ def _port_free(port):
 
 def _cluster_base(count):
     # A cluster node also listens on its port + 10000 (the cluster bus): both must be free.
-    for base in range(21000, 45000, 37):
+    # Below the ephemeral range (32768 up), bus ports included, so no outgoing connection can hold one.
+    for base in range(21000, 22700 - count, 37):
         if all(_port_free(p) and _port_free(p + 10000) for p in range(base, base + count)):
             return base
     raise RuntimeError("no free ports for a Redis Cluster")

@@ -30,7 +30,8 @@ start_node() {  # start_node PORT
     --cluster-node-timeout 2000 --save "" --appendonly no --dir "$dir/$1" --daemonize yes \
     --pidfile "$dir/$1/redis.pid" --logfile "$dir/$1/redis.log"
   for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "redis-server on port $1 did not answer PING (log: $dir/$1/redis.log)" >&2
+  echo "redis-server on port $1 did not answer PING; its log:" >&2
+  tail -5 "$dir/$1/redis.log" >&2 2>/dev/null
   return 1
 }
 
