@@ -50,8 +50,11 @@ public sealed class HealthService
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
     {
         HealthCheckResponse.Types.ServingStatus? sent = null;
-        while (!cancellation.IsCancellationRequested)
+        // A deadline or a client leaving ends the stream by cancellation, which the dispatcher turns into
+        // DEADLINE_EXCEEDED (or nothing, for a client gone): ending it cleanly here would send OK at the deadline.
+        while (true)
         {
+            cancellation.ThrowIfCancellationRequested();
             // Take the signal before reading the status, so a change between the two is not missed.
             var changed = Volatile.Read(ref _changed).Task;
             var status = StatusOf(request.Service);
@@ -61,14 +64,7 @@ public sealed class HealthService
                 yield return new HealthCheckResponse { Status = status };
             }
             if (_stopping) yield break;
-            try
-            {
-                await changed.WaitAsync(cancellation).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                yield break;
-            }
+            await changed.WaitAsync(cancellation).ConfigureAwait(false);
         }
     }
 

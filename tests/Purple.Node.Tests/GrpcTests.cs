@@ -113,6 +113,17 @@ public sealed class GrpcTests : IClassFixture<NodeFixture>, IDisposable
     }
 
     [Fact]
+    public async Task A_health_watch_that_reaches_its_deadline_ends_with_deadline_exceeded_not_ok()
+    {
+        // The stream sends the status at once and then stays open; its deadline ending it is DEADLINE_EXCEEDED, as for
+        // any call (an OK end at the deadline reads to a client as a stream that finished on its own).
+        var watch = await _grpc.CallRawAsync("/grpc.health.v1.Health/Watch", GrpcTestClient.Frame([]),
+            r => r.Headers.TryAddWithoutValidation("grpc-timeout", "300m"));
+        Assert.Equal(4, watch.Status);
+        Assert.True(watch.Payload is not null, $"status {watch.Status} {watch.Message}, no message");
+    }
+
+    [Fact]
     public async Task A_request_that_is_not_grpc_gets_415()
     {
         var reply = await _grpc.CallRawAsync(Svc + "KvGet", [], r => r.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json"));
