@@ -26,37 +26,14 @@ SCRIPT = os.path.join(ROOT, "tests", "tools", "redis-cluster.sh")
 CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot"
 
 
-def _port_free(port):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
-def _cluster_base(count):
-    # A cluster node also listens on its port + 10000 (the cluster bus): both must be free.
-    # Below the ephemeral range (32768 up), bus ports included, so no outgoing connection can hold one.
-    for base in range(21000, 22700 - count, 37):
-        if all(_port_free(p) and _port_free(p + 10000) for p in range(base, base + count)):
-            return base
-    raise RuntimeError("no free ports for a Redis Cluster")
-
-
 class Cluster:
     def __init__(self, replicas=0):
         self.dir = tempfile.mkdtemp(prefix="purple-redis-cluster-")
-        count = 3 * (1 + replicas)
-        self.base = _cluster_base(count)
-        self.ports = list(range(self.base, self.base + count))
-        out = subprocess.run([SCRIPT, "start", self.dir, str(self.base), str(replicas)], capture_output=True, text=True,
-                             timeout=90)
+        out = subprocess.run([SCRIPT, "start", self.dir, "auto", str(replicas)], capture_output=True, text=True, timeout=90)
         if out.returncode != 0:
             raise RuntimeError(f"redis-cluster.sh start failed: {out.stderr}")
         self.urls = out.stdout.strip()
+        self.ports = [int(url.rsplit(":", 1)[1]) for url in self.urls.split(",")]
 
     def client(self):
         return RedisCluster(startup_nodes=[ClusterNode("127.0.0.1", p) for p in self.ports], decode_responses=True)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # A throwaway Redis Cluster of three masters on 127.0.0.1 (Debian's redis-server and redis-cli), for the
 # --storage redis cluster tests.
-#   tests/tools/redis-cluster.sh start DIR FIRST_PORT [REPLICAS]
+#   tests/tools/redis-cluster.sh start DIR FIRST_PORT|auto [REPLICAS]
 #       three masters on FIRST_PORT..FIRST_PORT+2 (and REPLICAS replicas of each on the ports after them, default 0);
-#       waits for cluster_state:ok
+#       waits for cluster_state:ok. "auto" takes the first run of ports from 19000 whose ports and cluster-bus ports
+#       (+10000) nothing listens on, all below the ephemeral range (32768 up), where an outgoing connection could
+#       take one between the check and the start.
 #   tests/tools/redis-cluster.sh stop DIR
 #   tests/tools/redis-cluster.sh start-node DIR PORT   # one stopped node again, with its saved cluster config
 # Each node's log is DIR/<port>/redis.log. Prints the node addresses as redis:// URLs, comma-separated.
@@ -39,9 +41,22 @@ case $cmd in
   start-node) start_node "${3:?port}" ;;
   start)
     first=${3:?first port}; replicas=${4:-0}
+    count=$((3 * (1 + replicas)))
+    if [ "$first" = auto ]; then
+      first=""
+      for ((base = 19000; base + count + 10000 < 32768; base += 41)); do
+        busy=0
+        for ((port = base; port < base + count; port++)); do
+          (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { busy=1; break; }
+          (exec 3<>"/dev/tcp/127.0.0.1/$((port + 10000))") 2>/dev/null && { busy=1; break; }
+        done
+        [ "$busy" = 0 ] && { first=$base; break; }
+      done
+      [ -n "$first" ] || { echo "no free ports for a Redis Cluster below 22768" >&2; exit 1; }
+    fi
     mkdir -p "$dir"
     addresses=() urls=() ports=()
-    for ((port = first; port < first + 3 * (1 + replicas); port++)); do
+    for ((port = first; port < first + count; port++)); do
       start_node "$port" || { stop; exit 1; }
       ports+=("$port"); addresses+=("127.0.0.1:$port"); urls+=("redis://127.0.0.1:$port")
     done
@@ -59,5 +74,5 @@ case $cmd in
     (IFS=,; echo "${urls[*]}")
     ;;
   stop) stop ;;
-  *) echo "usage: $0 start DIR FIRST_PORT [REPLICAS] | start-node DIR PORT | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start DIR FIRST_PORT|auto [REPLICAS] | start-node DIR PORT | stop DIR" >&2; exit 2 ;;
 esac
