@@ -55,24 +55,26 @@ public sealed partial class RedisDataStore
         return index < masters.Length ? (ulong)index : 0;
     }
 
-    /// <summary>Counts the keys of every master that match <paramref name="namePattern"/> and <paramref name="accept"/>.</summary>
-    private long CountMatching(byte[] namePattern, Func<byte[], bool> accept)
+    /// <summary>Walks every master's keys matching <paramref name="namePattern"/> with SCAN, a page at a time.</summary>
+    private void ScanMasters(byte[] namePattern, Action<RedisClient, IEnumerable<byte[]>> page)
     {
-        long count = 0;
         foreach (var master in _cluster!.Masters())
         {
             ulong cursor = 0;
             do
             {
                 var reply = Check(master.Pipeline(0, [["SCAN", cursor, "MATCH", namePattern, "COUNT", 1000]])[0]);
-                foreach (var name in reply.Items![1].Items!)
-                {
-                    if (accept(name.Bulk!)) count++;
-                }
+                page(master, reply.Items![1].Items!.Select(n => n.Bulk!));
                 cursor = ulong.Parse(reply.Items[0].AsString(), CultureInfo.InvariantCulture);
             }
             while (cursor != 0);
         }
+    }
+
+    private long CountMatching(byte[] namePattern, Func<byte[], bool> accept)
+    {
+        long count = 0;
+        ScanMasters(namePattern, (_, names) => count += names.Count(accept));
         return count;
     }
 
@@ -121,19 +123,11 @@ public sealed partial class RedisDataStore
         {
             // Not atomic across the cluster (nothing is): keys written meanwhile may survive. Their metadata goes with
             // the metadata walk.
-            foreach (var master in _cluster!.Masters())
+            ScanMasters(NamePattern(db, "*"u8), (master, names) =>
             {
-                ulong cursor = 0;
-                do
-                {
-                    var reply = Check(master.Pipeline(0, [["SCAN", cursor, "MATCH", NamePattern(db, "*"u8), "COUNT", 1000]])[0]);
-                    var doomed = reply.Items![1].Items!.Select(n => n.Bulk!).Where(n => RedisKeyName.KeyOf(db, n) is not null)
-                        .Select(n => (IReadOnlyList<object>)["UNLINK", n]).ToList();
-                    if (doomed.Count > 0) master.Pipeline(0, doomed);
-                    cursor = ulong.Parse(reply.Items[0].AsString(), CultureInfo.InvariantCulture);
-                }
-                while (cursor != 0);
-            }
+                var doomed = names.Where(n => RedisKeyName.KeyOf(db, n) is not null).Select(n => (IReadOnlyList<object>)["UNLINK", n]).ToList();
+                if (doomed.Count > 0) master.Pipeline(0, doomed);
+            });
         }
         return ExecResult.Ok();
     }

@@ -113,33 +113,20 @@ public sealed partial class RedisDataStore
         };
     }
 
+    // One script per slot (one in all, off a cluster): each part atomic, the whole over several slots of a cluster
+    // not (as cluster clients' non-atomic MSET). MSETNX's condition is over every key, so it cannot be split.
     private ExecResult MSet(MSetCommand c)
     {
-        if (_cluster is not null && !c.OnlyIfNoneExist)
-        {
-            var groups = BySlot(c.Db, c.Keys);
-            if (groups.Count > 1) return SplitMSet(c, groups);
-        }
-        var args = new object[1 + c.Values.Length];
-        args[0] = c.OnlyIfNoneExist ? 1 : 0;
-        for (int i = 0; i < c.Values.Length; i++) args[i + 1] = c.Values[i];
-        var reply = Run(c.Db, RedisScripts.MSet, c.Keys, args);
-        if (reply.IsError) return Failure(reply);
-        long set = reply.Items![1].AsInteger();
-        return set == 1 ? ExecResult.Int(1) : new ExecResult { Status = ExecStatus.NotPerformed, Integer = 0 };
-    }
-
-    // MSET over several slots of a cluster: one script per slot, each part atomic, the whole not (as cluster clients'
-    // non-atomic MSET). MSETNX cannot be split (its condition is over every key) and stays one slot only.
-    private ExecResult SplitMSet(MSetCommand c, List<SlotGroup> groups)
-    {
+        var groups = BySlot(c.Db, c.Keys);
+        if (c.OnlyIfNoneExist && groups.Count > 1) throw CrossSlot();
         foreach (var group in groups)
         {
             var args = new object[1 + group.Indexes.Count];
-            args[0] = 0;
+            args[0] = c.OnlyIfNoneExist ? 1 : 0;
             for (int i = 0; i < group.Indexes.Count; i++) args[i + 1] = c.Values[group.Indexes[i]];
             var reply = RunOn(c.Db, [.. group.Names], RedisScripts.MSet, args);
             if (reply.IsError) return Failure(reply);
+            if (reply.Items![1].AsInteger() != 1) return new ExecResult { Status = ExecStatus.NotPerformed, Integer = 0 };
         }
         return ExecResult.Int(1);
     }

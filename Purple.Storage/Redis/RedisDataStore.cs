@@ -49,8 +49,6 @@ public sealed partial class RedisDataStore : IDataStore, IDisposable
     /// <summary>Where Redis is, for logs (never a password).</summary>
     public string Location => _cluster is not null ? "cluster " + _cluster.Name : _client!.Endpoint.ToString();
 
-    public RedisClusterClient? Cluster => _cluster;
-
     /// <summary>Connections opened to Redis (a cluster: to any of its nodes), reconnects included.</summary>
     public long Connections => _cluster?.Reconnects ?? Interlocked.Read(ref _client!.Reconnects);
 

@@ -82,7 +82,4 @@ public static class RedisKeyName
         name[^1] = (byte)'}';
         return name;
     }
-
-    /// <summary>The slot a metadata hash's name was made for.</summary>
-    public static int SlotOfMeta(byte[] name) => RedisSlot.Of(name);
 }

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Purple.Storage.Redis;
 
 /// <summary>
@@ -76,6 +74,4 @@ public static class RedisSlot
         if (found < Count) throw new InvalidOperationException("no hash tag found for some slots");
         return tags;
     }
-
-    public static string Describe(int slot) => $"slot {slot} (tag {{{Encoding.ASCII.GetString(TagOf(slot))}}})";
 }
