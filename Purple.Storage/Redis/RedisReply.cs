@@ -48,5 +48,9 @@ public sealed class RedisReply
     };
 }
 
-/// <summary>Redis answered something our client cannot make sense of (a bug or a stream out of step): the connection is dropped.</summary>
-public sealed class StorageProtocolException(string message) : Exception(message);
+/// <summary>
+/// Redis answered a call with something Purple cannot use (a reply of an unexpected shape, a redirect to no address).
+/// A <see cref="Purple.Core.Execution.StorageException"/>, so the client of that call gets an error in its protocol's terms
+/// and its connection goes on; a stream out of step is found by the reader and breaks the Redis connection instead.
+/// </summary>
+public sealed class StorageProtocolException(string message) : Purple.Core.Execution.StorageException("redis answered something unexpected: " + message);
