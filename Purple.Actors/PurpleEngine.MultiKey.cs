@@ -30,6 +30,23 @@ public sealed partial class PurpleEngine
         return distinct == order.Length ? order : order[..distinct];
     }
 
+    /// <summary>
+    /// Asks for every key's bucket slot, then entry, then key and value bytes, one level for all keys at a time
+    /// (<see cref="CachePrefetch"/>), so the per-key loop that follows finds them in cache. Called under the locks.
+    /// </summary>
+    private static void Prefetch(int db, (Shard Shard, uint Hash)[] routes)
+    {
+        if (routes.Length < 2) return;
+        foreach (var (shard, hash) in routes) shard.Space(db)?.Table.PrefetchBucket(hash);
+        foreach (var (shard, hash) in routes) CachePrefetch.Object(shard.Space(db)?.Table.BucketHead(hash));
+        foreach (var (shard, hash) in routes)
+        {
+            if (shard.Space(db)?.Table.BucketHead(hash) is not Entry head) continue;
+            CachePrefetch.Object(head.Key);
+            CachePrefetch.Object(head.Value);
+        }
+    }
+
     private void EnterAll(int[] order)
     {
         foreach (int index in order) _shards[index].Gate.Enter();
@@ -57,6 +74,7 @@ public sealed partial class PurpleEngine
         EnterAll(order);
         try
         {
+            Prefetch(db, routes);
             int deleted = 0;
             for (int i = 0; i < keys.Length; i++)
             {
@@ -79,6 +97,7 @@ public sealed partial class PurpleEngine
         EnterAll(order);
         try
         {
+            Prefetch(c.Db, routes);
             if (c.OnlyIfNoneExist)
             {
                 for (int i = 0; i < c.Keys.Length; i++)
@@ -91,7 +110,7 @@ public sealed partial class PurpleEngine
             for (int i = 0; i < c.Keys.Length; i++)
             {
                 var (shard, hash) = routes[i];
-                shard.Set(new SetCommand(c.Db, c.Keys[i], c.Values[i]), hash, now);
+                shard.SetPlain(shard.SpaceForWrite(c.Db), c.Keys[i], c.Values[i], hash, now);
             }
             Journal?.Record(now, c);
             return ExecResult.Int(1);

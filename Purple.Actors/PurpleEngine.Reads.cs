@@ -57,6 +57,7 @@ public sealed partial class PurpleEngine
         EnterAll(order);
         try
         {
+            Prefetch(db, routes);
             for (int i = 0; i < keys.Length; i++)
             {
                 var (shard, hash) = routes[i];
@@ -82,6 +83,7 @@ public sealed partial class PurpleEngine
         EnterAll(order);
         try
         {
+            Prefetch(db, routes);
             long count = 0;
             for (int i = 0; i < keys.Length; i++)
             {

@@ -30,6 +30,14 @@ internal sealed class HashTable
         return null;
     }
 
+    /// <summary>First step of a batched lookup (<see cref="CachePrefetch"/>): fetch the bucket slot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PrefetchBucket(uint hash) => CachePrefetch.At(ref _buckets[hash & (uint)(_buckets.Length - 1)]);
+
+    /// <summary>The chain's first node, for the later steps of a batched lookup; the key may be further down the chain.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public HashNode? BucketHead(uint hash) => _buckets[hash & (uint)(_buckets.Length - 1)];
+
     /// <summary>Adds a node whose key is known to be absent; <paramref name="hash"/> is its <see cref="HashNode.BucketHash(ReadOnlySpan{byte})"/>.</summary>
     public void Add(HashNode node, uint hash)
     {

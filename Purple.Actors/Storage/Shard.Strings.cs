@@ -47,27 +47,34 @@ internal sealed partial class Shard
             var gone = new StringItem(c.Value, c.ClientFlags, _engine.NextCas(), expiresAt, c.ContentType);
             return new ExecResult { Status = ExecStatus.Ok, Value = old, Item = gone };
         }
-        Entry entry;
+        var entry = StoreString(space, existing, c.Key, c.Value, c.ClientFlags, c.ContentType, expiresAt, keptState, hash, now);
+        return new ExecResult { Status = ExecStatus.Ok, Value = old, Item = entry.ToItem() };
+    }
+
+    /// <summary>MSET's per key: an unconditional SET without expiry, with no command record and no item to return.</summary>
+    public void SetPlain(Keyspace space, byte[] key, byte[] value, uint hash, long now) =>
+        StoreString(space, FindForWrite(space, key, hash, now), key, value, 0, null, 0, ItemState.None, hash, now);
+
+    private Entry StoreString(Keyspace space, Entry? existing, byte[] key, byte[] value, uint clientFlags, string? contentType,
+        long expiresAt, ItemState keptState, uint hash, long now)
+    {
         if (existing is null)
         {
-            entry = NewEntry(c.Key, c.Value, now);
+            var entry = NewEntry(key, value, now);
             entry.ExpiresAt = expiresAt;
-            entry.SetString(c.Value, c.ClientFlags, c.ContentType);
+            entry.SetString(value, clientFlags, contentType);
             Insert(space, entry, hash);
+            return entry;
         }
-        else
-        {
-            entry = existing;
-            long before = MemoryCost.Of(entry);
-            entry.SetString(c.Value, c.ClientFlags, c.ContentType);
-            entry.ExpiresAt = expiresAt;
-            entry.NewValue(_engine.NextCas());
-            entry.State = keptState;
-            Touch(entry, now);
-            UsedBytes += MemoryCost.Of(entry) - before;
-            space.TrackExpiry(entry);
-        }
-        return new ExecResult { Status = ExecStatus.Ok, Value = old, Item = entry.ToItem() };
+        long before = MemoryCost.Of(existing);
+        existing.SetString(value, clientFlags, contentType);
+        existing.ExpiresAt = expiresAt;
+        existing.NewValue(_engine.NextCas());
+        existing.State = keptState;
+        Touch(existing, now);
+        UsedBytes += MemoryCost.Of(existing) - before;
+        space.TrackExpiry(existing);
+        return existing;
     }
 
     public bool DeleteKey(int db, ReadOnlySpan<byte> key, uint hash, long now)

@@ -135,6 +135,25 @@ public class StringCommandTests
     }
 
     [Fact]
+    public void MSet_replaces_whatever_each_key_held_as_set_does()
+    {
+        var time = new FakeTime();
+        var e = Engine(time, shards: 8);
+        var ttl = e.Execute(new SetCommand(0, B("ttl"), B("old"), time.NowMs + 1000, ClientFlags: 7, ContentType: "text/plain"));
+        e.SAdd("set", "m");
+        var r = e.Execute(new MSetCommand(0, [B("ttl"), B("set"), B("new")], [B("1"), B("2"), B("3")]));
+        Assert.Equal(1, r.Integer);
+        Assert.Equal(DataType.String, e.TypeOf(0, B("set")));
+        Assert.Equal(["1", "2", "3"], e.GetMany(0, [B("ttl"), B("set"), B("new")]).Select(S));
+        Assert.Equal(ReadStatus.Found, e.TryGetItem(0, B("ttl"), ItemReadOptions.NoTouch, out var item, out _));
+        // A plain write: no expiry, no memcached flags or content type, and a new CAS.
+        Assert.Equal((0L, 0u, (string?)null), (item.ExpiresAt, item.ClientFlags, item.ContentType));
+        Assert.NotEqual(ttl.Item.Cas, item.Cas);
+        time.Advance(2000);
+        Assert.Equal("1", e.Get("ttl"));
+    }
+
+    [Fact]
     public void MSetNX_is_all_or_nothing()
     {
         var e = Engine(shards: 8);
