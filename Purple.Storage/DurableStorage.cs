@@ -14,6 +14,13 @@ public sealed record DurableStorageOptions
     /// <summary>Take a snapshot when the node stops, so the next start replays no journal.</summary>
     public bool SnapshotOnStop { get; init; } = true;
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>Bytes recovery may allocate before the GC runs (<see cref="RecoveryGcHold"/>); 0 leaves the GC alone.
+    /// The GC mode is process-wide, so only a process that recovers one store at a time should set it (the node does).</summary>
+    public long RecoveryGcBudgetBytes { get; init; }
+
+    /// <summary>An eighth of the memory available to the process, at most 1 GB: the default capacity is half of
+    /// it, so the data and the garbage held until recovery ends stay well inside a container's limit.</summary>
+    public static long DefaultRecoveryGcBudget(long availableMemoryBytes) => Math.Min(availableMemoryBytes / 8, 1L << 30);
 }
 
 /// <summary>What recovery found and did; logged at startup and shown by INFO persistence.</summary>
@@ -78,6 +85,7 @@ public sealed partial class DurableStorage : IAsyncDisposable
     {
         _store = store;
         var clock = Stopwatch.StartNew();
+        using var gcHold = RecoveryGcHold.Start(_options.RecoveryGcBudgetBytes);
         long now = _options.Time.GetUtcNow().ToUnixTimeMilliseconds();
         var unusable = new List<long>();
         long baseSequence = 0, snapshotKeys = 0, expiredSkipped = 0;

@@ -30,6 +30,7 @@ public sealed class NodeStorage : IPersistence, IAsyncDisposable
     {
         Fsync = settings.Fsync,
         SnapshotMinJournalBytes = settings.SnapshotMinJournalBytes,
+        RecoveryGcBudgetBytes = DurableStorageOptions.DefaultRecoveryGcBudget(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes),
     }, logger);
 
     /// <summary>Opens the data directory or the PostgreSQL schema; a <see cref="RecoveryException"/> says what to fix when it cannot be used.</summary>

@@ -55,12 +55,62 @@ public sealed class PurpleHost : IAsyncDisposable
     private Purple.Core.Execution.IDurabilityBarrier? Durability => _storage?.Storage.Journal;
 
     // Recovery logs before the host's own logging exists; it uses the same format.
-    private ILoggerFactory? _storageLogging;
+    private readonly ILoggerFactory? _storageLogging;
+    // Replays the data while the web host is built (about a third of a second of a start); awaited before any listener opens.
+    private readonly Task? _recovery;
 
-    private ILogger StorageLogger(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
+    /// <summary>
+    /// The store, the engine and a recovery already running, made before the web host. Recovery needs the journal
+    /// before the engine exists (the engine records into it) and the engine before it runs (it replays into it).
+    /// </summary>
+    private sealed class StoreStart
     {
-        var factory = _storageLogging = LoggerFactory.Create(b => AddConsole(b, settings, configureLogging));
-        return factory.CreateLogger("Purple.Storage");
+        public NodeStorage? Storage { get; private init; }
+        public ILoggerFactory? Logging { get; private init; }
+        public required PurpleEngine Engine { get; init; }
+        public Task? Recovery { get; private init; }
+
+        public static StoreStart Begin(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
+        {
+            NodeStorage? storage = null;
+            ILoggerFactory? logging = null;
+            if (settings.Storage is { } storageSettings)
+            {
+                logging = LoggerFactory.Create(b => AddConsole(b, settings, configureLogging));
+                try
+                {
+                    storage = NodeStorage.Open(storageSettings, logging.CreateLogger("Purple.Storage"));
+                }
+                catch
+                {
+                    logging.Dispose();
+                    throw;
+                }
+            }
+            var engine = new PurpleEngine(new EngineOptions
+            {
+                Journal = storage?.Storage.Journal,
+                InitialCas = storage is null ? 0 : NodeStorage.InitialCas(TimeProvider.System),
+                Databases = settings.Databases,
+                CapacityBytes = settings.CapacityBytes,
+                Eviction = settings.Eviction,
+                Scope = settings.Scope,
+                Shards = settings.Shards,
+                ActiveDefrag = settings.ActiveDefrag,
+            });
+            var recovery = storage is null ? null : Task.Factory.StartNew(() => storage.Storage.Recover(engine, engine.Databases),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            return new StoreStart { Storage = storage, Logging = logging, Engine = engine, Recovery = recovery };
+        }
+
+        /// <summary>The host could not be built: let recovery finish (it holds the store), then release everything.</summary>
+        public async Task AbandonAsync()
+        {
+            if (Recovery is not null) await Recovery.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            if (Storage is not null) await Storage.DisposeAsync().ConfigureAwait(false);
+            await Engine.DisposeAsync().ConfigureAwait(false);
+            Logging?.Dispose();
+        }
     }
 
     /// <summary>The node's log format (or the test's own providers), for the host and for recovery's early logger alike.</summary>
@@ -76,9 +126,13 @@ public sealed class PurpleHost : IAsyncDisposable
         });
     }
 
-    private PurpleHost(NodeSettings settings, Action<ILoggingBuilder>? configureLogging)
+    private PurpleHost(NodeSettings settings, Action<ILoggingBuilder>? configureLogging, StoreStart start)
     {
         Settings = settings;
+        _storage = start.Storage;
+        _storageLogging = start.Logging;
+        _recovery = start.Recovery;
+        Engine = start.Engine;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         AddConsole(builder.Logging, settings, configureLogging);
@@ -87,23 +141,6 @@ public sealed class PurpleHost : IAsyncDisposable
         // A failed start is reported once, by Program, with what to change; not as a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 
-        // Recovery needs the journal before the engine exists (the engine records into it) and the engine before it
-        // runs (it replays into it); it runs in StartAsync, before any listener opens.
-        if (settings.Storage is { } storageSettings)
-        {
-            _storage = NodeStorage.Open(storageSettings, StorageLogger(settings, configureLogging));
-        }
-        Engine = new PurpleEngine(new EngineOptions
-        {
-            Journal = _storage?.Storage.Journal,
-            InitialCas = _storage is null ? 0 : NodeStorage.InitialCas(TimeProvider.System),
-            Databases = settings.Databases,
-            CapacityBytes = settings.CapacityBytes,
-            Eviction = settings.Eviction,
-            Scope = settings.Scope,
-            Shards = settings.Shards,
-            ActiveDefrag = settings.ActiveDefrag,
-        });
         if (settings.Redis is { } redis)
         {
             // Every call blocks its thread until Redis answers; enough pool threads keep blocked callers from starving
@@ -277,13 +314,25 @@ public sealed class PurpleHost : IAsyncDisposable
 
     public IPEndPoint? GrpcEndPoint => _grpc?.IPEndPoint;
 
-    public static PurpleHost Create(NodeSettings settings, Action<ILoggingBuilder>? configureLogging = null) => new(settings, configureLogging);
+    public static PurpleHost Create(NodeSettings settings, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        var start = StoreStart.Begin(settings, configureLogging);
+        try
+        {
+            return new PurpleHost(settings, configureLogging, start);
+        }
+        catch
+        {
+            start.AbandonAsync().GetAwaiter().GetResult();
+            throw;
+        }
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (_storage is not null)
         {
-            _storage.Storage.Recover(Engine, Engine.Databases);
+            await _recovery!.ConfigureAwait(false);
             _storage.Storage.Start();
         }
         Engine.Start();
@@ -353,6 +402,8 @@ public sealed class PurpleHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A host disposed without being started may still be recovering into the store it is about to close.
+        if (_recovery is not null) await _recovery.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         // After the listeners are gone, so the final snapshot and journal drain see every acknowledged write.
         if (_storage is not null) await _storage.DisposeAsync().ConfigureAwait(false);
