@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Purple.Actors.Storage;
 using Purple.Core.Commands;
 using Purple.Core.Execution;
@@ -29,6 +30,9 @@ public sealed partial class PurpleEngine : IRecoverableStore
         });
     }
 
+    // Recovery calls it up to millions of times within a second or two, mostly before tiered compilation would have
+    // replaced its first, unoptimized code (docs/performance.md, recovery).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Load(IReadOnlyList<ImageEntry> entries, long now)
     {
         ArgumentNullException.ThrowIfNull(entries);

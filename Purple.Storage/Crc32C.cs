@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Numerics;
 
@@ -9,6 +10,9 @@ internal static class Crc32C
     public static uint Compute(ReadOnlySpan<byte> data) => ~Append(~0u, data);
 
     /// <summary>Continues a running (non-finalized) CRC over more bytes: start with ~0u, finalize with ~.</summary>
+    // Recovery calls it up to millions of times within a second or two, mostly before tiered compilation would have
+    // replaced its first, unoptimized code (docs/performance.md, recovery).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static uint Append(uint crc, ReadOnlySpan<byte> data)
     {
         while (data.Length >= 8)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using Purple.Core.Commands;
@@ -37,6 +38,9 @@ public static class JournalBatch
     /// Decodes a stored batch, checking its checksum, that it holds exactly <c>last - first + 1</c> records and that each
     /// decodes. Returns false (with <paramref name="problem"/>, never a value) at the first thing wrong.
     /// </summary>
+    // Recovery calls it up to millions of times within a second or two, mostly before tiered compilation would have
+    // replaced its first, unoptimized code (docs/performance.md, recovery).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryRead(long first, long last, uint crc, ReadOnlySpan<byte> body, List<JournalRecord> output, out string? problem)
     {
         problem = null;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using Purple.Core.Execution;
@@ -56,6 +57,9 @@ public static class SnapshotChunk
     }
 
     /// <summary>Checks a chunk and decodes every row into <paramref name="output"/>; false with a reason (never a value) at the first problem.</summary>
+    // Recovery calls it up to millions of times within a second or two, mostly before tiered compilation would have
+    // replaced its first, unoptimized code (docs/performance.md, recovery).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryDecode(in StoredSnapshotChunk chunk, List<ImageEntry> output, out string? problem)
     {
         problem = null;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Text;
 using Purple.Core.Execution;
@@ -53,6 +54,9 @@ public static class SnapshotRow
         ~Crc32C.Append(Crc32C.Append(Crc32C.Append(Crc32C.Append(~0u, db), key.Length), key), body);
 
     /// <summary>Checks and decodes a row; false with <paramref name="problem"/> (never a value) when anything is wrong.</summary>
+    // Recovery calls it up to millions of times within a second or two, mostly before tiered compilation would have
+    // replaced its first, unoptimized code (docs/performance.md, recovery).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryDecode(in StoredSnapshotRow row, out ImageEntry entry, out string? problem)
     {
         entry = default;

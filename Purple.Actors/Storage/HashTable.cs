@@ -73,6 +73,9 @@ internal sealed class HashTable
         Count = 0;
     }
 
+    // A resize walks every node; while recovery grows a table from empty, those walks would otherwise run as the
+    // first, unoptimized code of tiered compilation (docs/performance.md, recovery).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Resize(int size)
     {
         var old = _buckets;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 
 namespace Purple.Core.Commands;
@@ -93,6 +94,9 @@ public static class CommandCodec
     /// Decodes exactly one command occupying all of <paramref name="data"/>. Throws
     /// <see cref="CommandCodecException"/> (and nothing else) when the input is not a valid encoding.
     /// </summary>
+    // Recovery calls it up to millions of times within a second or two, mostly before tiered compilation would have
+    // replaced its first, unoptimized code (docs/performance.md, recovery).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static WriteCommand Read(ReadOnlySpan<byte> data)
     {
         var r = new CodecReader(data);
