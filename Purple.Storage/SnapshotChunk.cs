@@ -72,14 +72,14 @@ public static class SnapshotChunk
         int start = output.Count;
         while (body.Length > 0)
         {
-            if (!TryField(ref body, out int db) || !TryBytes(ref body, out var key) || !TryBytes(ref body, out var rowBody) || body.Length < 4)
+            if (!TryField(ref body, out int db) || !TryBytes(ref body, out var key) || !TrySlice(ref body, out var rowBody) || body.Length < 4)
             {
                 problem = "truncated row";
                 break;
             }
             uint crc = BinaryPrimitives.ReadUInt32LittleEndian(body);
             body = body[4..];
-            if (!SnapshotRow.TryDecode(new StoredSnapshotRow(db, key, rowBody, crc), out var entry, out problem)) break;
+            if (!SnapshotRow.TryDecode(db, key, rowBody, crc, out var entry, out problem)) break;
             output.Add(entry);
         }
         if (problem is not null) output.RemoveRange(start, output.Count - start);
@@ -98,8 +98,16 @@ public static class SnapshotChunk
     private static bool TryBytes(ref Span<byte> body, out byte[] bytes)
     {
         bytes = [];
+        if (!TrySlice(ref body, out var slice)) return false;
+        bytes = slice.ToArray();
+        return true;
+    }
+
+    private static bool TrySlice(ref Span<byte> body, out Span<byte> slice)
+    {
+        slice = default;
         if (!TryField(ref body, out int length) || length < 0 || length > body.Length) return false;
-        bytes = body[..length].ToArray();
+        slice = body[..length];
         body = body[length..];
         return true;
     }

@@ -50,19 +50,22 @@ public static class SnapshotRow
         return new StoredSnapshotRow(entry.Db, entry.Key, body, Checksum(entry.Db, entry.Key, body));
     }
 
-    public static uint Checksum(int db, byte[] key, byte[] body) =>
+    public static uint Checksum(int db, byte[] key, ReadOnlySpan<byte> body) =>
         ~Crc32C.Append(Crc32C.Append(Crc32C.Append(Crc32C.Append(~0u, db), key.Length), key), body);
 
     /// <summary>Checks and decodes a row; false with <paramref name="problem"/> (never a value) when anything is wrong.</summary>
+    public static bool TryDecode(in StoredSnapshotRow row, out ImageEntry entry, out string? problem) =>
+        TryDecode(row.Db, row.Key, row.Body, row.Crc, out entry, out problem);
+
+    /// <summary>A row read in place from its chunk: the body is a slice, never copied (values are, into their own arrays).</summary>
     // Recovery calls it up to millions of times within a second or two, mostly before tiered compilation would have
     // replaced its first, unoptimized code (docs/performance.md, recovery).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool TryDecode(in StoredSnapshotRow row, out ImageEntry entry, out string? problem)
+    public static bool TryDecode(int db, byte[] key, ReadOnlySpan<byte> body, uint crc, out ImageEntry entry, out string? problem)
     {
         entry = default;
         problem = null;
-        if (Checksum(row.Db, row.Key, row.Body) != row.Crc) { problem = "row checksum mismatch"; return false; }
-        var body = row.Body.AsSpan();
+        if (Checksum(db, key, body) != crc) { problem = "row checksum mismatch"; return false; }
         if (body.Length < 13) { problem = "row too short"; return false; }
         long expiresAt = BinaryPrimitives.ReadInt64LittleEndian(body[1..]);
         if (body[0] == SetKind)
@@ -81,7 +84,7 @@ public static class SnapshotRow
                 at += 4 + length;
             }
             if (at != body.Length) { problem = "trailing bytes"; return false; }
-            entry = new ImageEntry(row.Db, row.Key, null, members, expiresAt, 0, null);
+            entry = new ImageEntry(db, key, null, members, expiresAt, 0, null);
             return true;
         }
         if (body[0] != StringKind || body.Length < 17) { problem = "unknown row kind"; return false; }
@@ -103,7 +106,7 @@ public static class SnapshotRow
             }
             valueAt += typeLength;
         }
-        entry = new ImageEntry(row.Db, row.Key, body[valueAt..].ToArray(), null, expiresAt, flags, contentType);
+        entry = new ImageEntry(db, key, body[valueAt..].ToArray(), null, expiresAt, flags, contentType);
         return true;
     }
 }
