@@ -18,6 +18,9 @@ public static class KeyHash
     private const ulong P4 = 9650029242287828579UL;
     private const ulong P5 = 2870177450012600261UL;
 
+    // Too large to be inlined, and called for every key recovery loads: compiled optimized from its first call rather
+    // than left at tier 0 through a recovery that ends before tiering catches up (docs/performance.md, recovery).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ulong Hash64(ReadOnlySpan<byte> data)
     {
         int len = data.Length;
