@@ -37,13 +37,28 @@ public sealed partial class PurpleEngine
     private static void Prefetch(int db, (Shard Shard, uint Hash)[] routes)
     {
         if (routes.Length < 2) return;
-        foreach (var (shard, hash) in routes) shard.Space(db)?.Table.PrefetchBucket(hash);
-        foreach (var (shard, hash) in routes) CachePrefetch.Object(shard.Space(db)?.Table.BucketHead(hash));
-        foreach (var (shard, hash) in routes)
+        for (int step = 0; step < PrefetchSteps; step++)
         {
-            if (shard.Space(db)?.Table.BucketHead(hash) is not Entry head) continue;
-            CachePrefetch.Object(head.Key);
-            CachePrefetch.Object(head.Value);
+            foreach (var (shard, hash) in routes) PrefetchStep(shard, db, hash, step);
+        }
+    }
+
+    private const int PrefetchSteps = 3;
+
+    /// <summary>One level of a key's lookup: 0 the bucket slot, 1 the chain's first entry, 2 its key and value bytes.</summary>
+    private static void PrefetchStep(Shard shard, int db, uint hash, int step)
+    {
+        var table = shard.Space(db)?.Table;
+        if (table is null) return;
+        if (step == 0) table.PrefetchBucket(hash);
+        else if (table.BucketHead(hash) is Entry head)
+        {
+            if (step == 1) CachePrefetch.Object(head);
+            else
+            {
+                CachePrefetch.Object(head.Key);
+                CachePrefetch.Object(head.Value);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using Purple.Actors.Storage;
 using Purple.Core;
 using Purple.Core.Execution;
 
@@ -45,6 +46,26 @@ public sealed partial class PurpleEngine
             if (touch) shard.TouchRead(entry, now);
             item = entry.ToItem();
             return ReadStatus.Found;
+        }
+    }
+
+    /// <summary>Keys beyond this many in one hint are not prefetched (the routes live on the stack).</summary>
+    private const int MaxPrefetchKeys = 64;
+
+    public void PrefetchKeys(int db, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> keys)
+    {
+        int count = Math.Min(keys.Length, MaxPrefetchKeys);
+        if (count < 2 || (uint)db >= (uint)Databases) return;
+        // Without the shards' locks: every step only reads, and a stale read costs a wasted fetch (HashTable.PrefetchBucket).
+        Span<(int Shard, uint Hash)> routes = stackalloc (int, uint)[count];
+        for (int i = 0; i < count; i++)
+        {
+            ulong hash = KeyHash.Hash64(buffer[keys[i]]);
+            routes[i] = ((int)(hash & _shardMask), HashNode.BucketHash(hash));
+        }
+        for (int step = 0; step < PrefetchSteps; step++)
+        {
+            foreach (var (shard, hash) in routes) PrefetchStep(_shards[shard], db, hash, step);
         }
     }
 

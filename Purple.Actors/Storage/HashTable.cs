@@ -30,13 +30,25 @@ internal sealed class HashTable
         return null;
     }
 
-    /// <summary>First step of a batched lookup (<see cref="CachePrefetch"/>): fetch the bucket slot.</summary>
+    /// <summary>
+    /// First step of a batched lookup (<see cref="CachePrefetch"/>): fetch the bucket slot. Safe without the shard's
+    /// lock, as a hint: the bucket array is read once, so a concurrent resize makes it look into the old array, never
+    /// out of its range.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void PrefetchBucket(uint hash) => CachePrefetch.At(ref _buckets[hash & (uint)(_buckets.Length - 1)]);
+    public void PrefetchBucket(uint hash)
+    {
+        var buckets = _buckets;
+        CachePrefetch.At(ref buckets[hash & (uint)(buckets.Length - 1)]);
+    }
 
-    /// <summary>The chain's first node, for the later steps of a batched lookup; the key may be further down the chain.</summary>
+    /// <summary>The chain's first node, for the later steps of a batched lookup (lock-free as <see cref="PrefetchBucket"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public HashNode? BucketHead(uint hash) => _buckets[hash & (uint)(_buckets.Length - 1)];
+    public HashNode? BucketHead(uint hash)
+    {
+        var buckets = _buckets;
+        return buckets[hash & (uint)(buckets.Length - 1)];
+    }
 
     /// <summary>Adds a node whose key is known to be absent; <paramref name="hash"/> is its <see cref="HashNode.BucketHash(ReadOnlySpan{byte})"/>.</summary>
     public void Add(HashNode node, uint hash)

@@ -76,6 +76,15 @@ public interface IDataStore
     ulong KeyVersion(int db, ReadOnlySpan<byte> key);
 
     /// <summary>
+    /// A hint before reading several keys one at a time (memcached's multi-key get): the store may fetch what those
+    /// reads will touch all at once rather than one after another. The keys are slices of <paramref name="buffer"/>.
+    /// Changes nothing, answers nothing; a store without use for it ignores it.
+    /// </summary>
+    void PrefetchKeys(int db, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> keys)
+    {
+    }
+
+    /// <summary>
     /// Run <paramref name="body"/> with every shard held, so no other client's command interleaves (MULTI/EXEC).
     /// Calls to this store from inside <paramref name="body"/> on the same thread are allowed.
     /// </summary>

@@ -55,6 +55,11 @@ public sealed class MemcachedRequest
         ? _line.AsSpan(_starts[index], _lengths[index])
         : throw new ArgumentOutOfRangeException(nameof(index));
 
+    /// <summary>Where a token sits in <see cref="Line"/>.</summary>
+    public Range TokenRange(int index) => (uint)index < (uint)TokenCount
+        ? new Range(_starts[index], _starts[index] + _lengths[index])
+        : throw new ArgumentOutOfRangeException(nameof(index));
+
     /// <summary>The token as a new array (keys handed to the engine).</summary>
     public byte[] ToArray(int index) => this[index].ToArray();
 
