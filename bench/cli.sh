@@ -14,8 +14,11 @@
 #      ALTERNATING which goes first from round to round;
 #   4. prints per (config, test): median ops/s of each, purple/redis-benchmark, median p99 of each,
 #      and each client's CPU (% of one core). CSV and summary.md go to OUTDIR.
+#   With SELFCHECK=1 (the default) each round also runs redis-benchmark a second time ("redis-benchmark-again",
+#   its place in the order rotating with the others), and the summary gives redis-benchmark against itself: the
+#   spread two runs of the SAME tool show on this machine, which is the noise purple/redis-benchmark is read against.
 #
-# env (defaults): REPS=3 TESTS="set get incr sadd" PIPES="1 16" CLIENTS=50 DSIZE=64 KEYSPACE=100000
+# env (defaults): SELFCHECK=1 REPS=3 TESTS="set get incr sadd" PIPES="1 16" CLIENTS=50 DSIZE=64 KEYSPACE=100000
 #   N_P1=100000 N_PIPE=500000 PORT (a running node on 127.0.0.1) BUILD=1 TIMEOUT=120 (s per run)
 #   PURPLE (default Purple.Cmd/bin/Release/net10.0/purple) READY_TIMEOUT=60
 #   lib.sh's QUIET_MAX QUIET_WAIT OTHER_MAX RETRIES (here QUIET_WAIT=20 RETRIES=1: bounded on a busy box)
@@ -70,6 +73,8 @@ CSV=$OUTDIR/cli.csv
 echo "tool,config,test,n,rps,p50_ms,p99_ms,errors,wall_s,srv_cpu_pct,cli_cpu_pct,other_cpu_pct" >"$CSV"
 run() {  # run TOOL P TEST N -> one CSV row
   local tool=$1 p=$2 t=$3 n=$4 row
+  local label=$tool
+  [ "$tool" = redis-benchmark-again ] && tool=redis-benchmark
   if [ "$tool" = purple ]; then
     measure "$SRV" "$PURPLE" bench -p "$PORT" -c "$CLIENTS" -n "$n" -P "$p" -d "$DSIZE" -r "$KEYSPACE" -t "$t" -o json 2>>"$OUTDIR/stderr.log"
     row=$("$PY" -c 'import json,sys; r=json.loads(sys.argv[1])["tests"][0]; l=r["latencyMs"]
@@ -79,11 +84,19 @@ print(",".join(str(x) for x in (r["opsPerSecond"], l["p50"], l["p99"], r["errors
     # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
     row=$(tail -1 <<<"$OUT" | tr -d '"' | awk -F, '{print $2 "," $5 "," $7 ",NA"}')
   fi
-  echo "$tool,c$CLIENTS-P$p,$t,$n,$row,$WALL,$SRV_CPU,$CLI_CPU,$OTHER_CPU" | tee -a "$CSV" >&2
+  echo "$label,c$CLIENTS-P$p,$t,$n,$row,$WALL,$SRV_CPU,$CLI_CPU,$OTHER_CPU" | tee -a "$CSV" >&2
 }
 for r in $(seq "$REPS"); do
   echo "== round $r/$REPS" >&2
-  order="purple redis-benchmark"; [ $((r % 2)) = 0 ] && order="redis-benchmark purple"
+  if [ "${SELFCHECK:-1}" = 1 ]; then
+    case $((r % 3)) in
+      1) order="purple redis-benchmark redis-benchmark-again" ;;
+      2) order="redis-benchmark redis-benchmark-again purple" ;;
+      0) order="redis-benchmark-again purple redis-benchmark" ;;
+    esac
+  else
+    order="purple redis-benchmark"; [ $((r % 2)) = 0 ] && order="redis-benchmark purple"
+  fi
   for P in $PIPES; do for t in $TESTS; do
     n=$N_PIPE; [ "$P" = 1 ] && n=$N_P1
     for tool in $order; do run "$tool" "$P" "$t" "$n"; done
@@ -100,9 +113,11 @@ keys = []
 for r in rows:
     if (r["config"], r["test"]) not in keys:
         keys.append((r["config"], r["test"]))
-print("| config | test | purple bench ops/s | redis-benchmark ops/s | purple/redis-benchmark | p99 ms (purple / redis-benchmark) | client CPU % (purple / redis-benchmark) | errors |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
-ratios = []
+selfcheck = any(r["tool"] == "redis-benchmark-again" for r in rows)
+print("| config | test | purple bench ops/s | redis-benchmark ops/s | purple/redis-benchmark |" + (" redis-benchmark/itself |" if selfcheck else "")
+      + " p99 ms (purple / redis-benchmark) | client CPU % (purple / redis-benchmark) | errors |")
+print("|---|---|---:|---:|---:|" + ("---:|" if selfcheck else "") + "---:|---:|---:|")
+ratios, selfratios = [], []
 for c, t in keys:
     a = [r for r in rows if (r["config"], r["test"], r["tool"]) == (c, t, "purple")]
     b = [r for r in rows if (r["config"], r["test"], r["tool"]) == (c, t, "redis-benchmark")]
@@ -111,10 +126,19 @@ for c, t in keys:
     ratio = xa / xb if xa and xb else None
     if ratio: ratios.append(ratio)
     errors = sum(int(r["errors"]) for r in a if r["errors"] not in ("", "NA"))
-    print(f"| {c} | {t} | {f(xa)} | {f(xb)} | {f(ratio, '{:.2f}')} | {f(med(a, 'p99_ms'), '{:.3f}')} / {f(med(b, 'p99_ms'), '{:.3f}')} "
+    own = ""
+    if selfcheck:
+        xc = med([r for r in rows if (r["config"], r["test"], r["tool"]) == (c, t, "redis-benchmark-again")], "rps")
+        self_ratio = xc / xb if xc and xb else None
+        if self_ratio: selfratios.append(self_ratio)
+        own = f" {f(self_ratio, '{:.2f}')} |"
+    print(f"| {c} | {t} | {f(xa)} | {f(xb)} | {f(ratio, '{:.2f}')} |{own} {f(med(a, 'p99_ms'), '{:.3f}')} / {f(med(b, 'p99_ms'), '{:.3f}')} "
           f"| {f(med(a, 'cli_cpu_pct'))} / {f(med(b, 'cli_cpu_pct'))} | {errors} |")
 if ratios:
     print(f"\nmedian purple/redis-benchmark over {len(ratios)} rows: {statistics.median(ratios):.2f} "
-          f"(range {min(ratios):.2f}-{max(ratios):.2f}); runs per row: {len(rows) // max(1, 2 * len(keys))} per tool")
+          f"(range {min(ratios):.2f}-{max(ratios):.2f}); runs per row: {len(rows) // max(1, (3 if selfcheck else 2) * len(keys))} per tool")
+if selfratios:
+    print(f"redis-benchmark against itself over {len(selfratios)} rows: median {statistics.median(selfratios):.2f} "
+          f"(range {min(selfratios):.2f}-{max(selfratios):.2f}): the machine's noise for this run")
 EOF_PY
 echo "(CSV and logs in $OUTDIR)" >&2

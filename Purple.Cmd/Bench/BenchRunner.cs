@@ -13,7 +13,11 @@ internal static class BenchRunner
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
 
-    public static async Task<BenchResult> RunAsync(BenchSettings settings, BenchOperation operation, Action<BenchProgress>? progress, CancellationToken cancellation)
+    /// <summary>redis-benchmark's event loop where epoll exists (Linux), else socket continuations.</summary>
+    public static BenchDriver DefaultDriver => Epoll.IsSupported ? BenchDriver.EventLoop : BenchDriver.Portable;
+
+    public static async Task<BenchResult> RunAsync(BenchSettings settings, BenchOperation operation, Action<BenchProgress>? progress, CancellationToken cancellation,
+        BenchDriver? driver = null)
     {
         var connections = await ConnectAsync(settings, cancellation).ConfigureAwait(false);
         try
@@ -21,7 +25,9 @@ internal static class BenchRunner
             var work = new BenchWork(settings.Pipeline, settings.Requests, settings.Duration);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             long started = Stopwatch.GetTimestamp();
-            var clients = connections.Select(c => c.RunAsync(operation, work, settings.Pipeline, settings.Keyspace, stop.Token)).ToList();
+            List<Task> clients = (driver ?? DefaultDriver) == BenchDriver.EventLoop
+                ? [BenchEventLoop.RunAsync(connections, operation, work, settings.Pipeline, settings.Keyspace, stop.Token)]
+                : connections.Select(c => Portable(c, operation, work, settings, stop.Token)).ToList();
             var all = Task.WhenAll(clients);
             long lastCompleted = -1, lastChange = started;
             while (!all.IsCompleted)
@@ -67,6 +73,12 @@ internal static class BenchRunner
         }
     }
 
+    private static Task Portable(BenchConnection connection, BenchOperation operation, BenchWork work, BenchSettings settings, CancellationToken cancellation)
+    {
+        connection.Prepare(operation, settings.Pipeline);
+        return connection.RunAsync(operation, work, settings.Keyspace, cancellation);
+    }
+
     /// <summary>Cancels every client and waits until none is still using its socket.</summary>
     private static async Task StopAsync(CancellationTokenSource stop, List<Task> clients)
     {
@@ -82,21 +94,27 @@ internal static class BenchRunner
         return new BenchProgress(completed, Math.Clamp(fraction, 0, 1), elapsed > 0 ? completed / elapsed : 0);
     }
 
+    /// <summary>Connects the clients one after another on a pool thread (blocking calls: see <see cref="BenchConnection.Connect"/>), within --timeout.</summary>
     private static async Task<List<BenchConnection>> ConnectAsync(BenchSettings settings, CancellationToken cancellation)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(settings.Timeout);
-        var connecting = Enumerable.Range(0, settings.Clients).Select(_ => BenchConnection.ConnectAsync(settings.EndPoint, settings.Db, settings.Password, deadline.Token)).ToList();
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        abort.CancelAfter(settings.Timeout);
+        long deadline = Stopwatch.GetTimestamp() + (long)(settings.Timeout.TotalSeconds * Stopwatch.Frequency);
+        var connections = new List<BenchConnection>(settings.Clients);
         try
         {
-            await Task.WhenAll(connecting).ConfigureAwait(false);
-            return connecting.Select(t => t.Result).ToList();
+            await Task.Run(() =>
+            {
+                for (int i = 0; i < settings.Clients; i++) connections.Add(BenchConnection.Connect(settings.EndPoint, settings.Db, settings.Password, deadline, abort.Token));
+            }, CancellationToken.None).ConfigureAwait(false);
+            return connections;
         }
         catch (Exception ex)
         {
-            foreach (var t in connecting.Where(t => t.IsCompletedSuccessfully)) t.Result.Dispose();
-            if (ex is OperationCanceledException && cancellation.IsCancellationRequested) throw;
-            if (ex is OperationCanceledException)
+            foreach (var c in connections) c.Dispose();
+            cancellation.ThrowIfCancellationRequested();
+            bool late = abort.IsCancellationRequested || Stopwatch.GetTimestamp() >= deadline || ex is SocketException { SocketErrorCode: SocketError.TimedOut };
+            if (late && ex is not BenchFailure)
             {
                 throw new BenchFailure(ExitCodes.Unavailable, $"cannot connect {settings.Clients} clients to {settings.Target} within {Durations.Format(settings.Timeout)} (--timeout)");
             }
@@ -111,4 +129,11 @@ internal static class BenchRunner
         IOException io => new BenchFailure(ExitCodes.Unavailable, $"{settings.Target}: {io.Message}"),
         _ => ex,
     };
+}
+
+/// <summary>How a test's connections are driven: <see cref="BenchEventLoop"/> (Linux) or <see cref="BenchConnection.RunAsync"/> (anywhere).</summary>
+internal enum BenchDriver
+{
+    EventLoop,
+    Portable,
 }
