@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Purple.Actors.Storage;
 using Purple.Core.Commands;
 using Purple.Core.Execution;
@@ -36,11 +37,22 @@ public sealed partial class PurpleEngine : IRecoverableStore
     public void Load(IReadOnlyList<ImageEntry> entries, long now)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        foreach (var entry in entries)
+        if (entries is List<ImageEntry> list)
         {
-            var (shard, hash) = Route(entry.Key);
-            lock (shard.Gate) shard.Load(entry, hash, now);
+            // Not through IEnumerable: its enumerator is generic code still at tier 0 while recovery runs.
+            foreach (ref readonly var entry in CollectionsMarshal.AsSpan(list)) Load(entry, now);
         }
+        else
+        {
+            for (int i = 0; i < entries.Count; i++) Load(entries[i], now);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Load(in ImageEntry entry, long now)
+    {
+        var (shard, hash) = Route(entry.Key);
+        lock (shard.Gate) shard.Load(entry, hash, now);
     }
 
     public long RemoveExpired()

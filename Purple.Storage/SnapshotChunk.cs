@@ -86,6 +86,7 @@ public static class SnapshotChunk
         return problem is null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryField(ref Span<byte> body, out int value)
     {
         value = 0;
@@ -95,6 +96,7 @@ public static class SnapshotChunk
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryBytes(ref Span<byte> body, out byte[] bytes)
     {
         bytes = [];
@@ -103,6 +105,7 @@ public static class SnapshotChunk
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TrySlice(ref Span<byte> body, out Span<byte> slice)
     {
         slice = default;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Purple.Core.Commands;
 using Purple.Core.Execution;
 
@@ -35,6 +36,8 @@ internal sealed partial class Shard
         : new ImageEntry(db, entry.Key, null, entry.SetValue.ToArray(), entry.ExpiresAt, 0, null);
 
     /// <summary>Caller holds <see cref="Gate"/>. A snapshot entry stored as it is, replacing the key if present.</summary>
+    // Recovery-only, and called a million times before tiering could promote it (see PurpleEngine.Load).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Load(in ImageEntry image, uint hash, long now)
     {
         var space = SpaceForWrite(image.Db);
