@@ -18,7 +18,7 @@
 #   its place in the order rotating with the others), and the summary gives redis-benchmark against itself: the
 #   spread two runs of the SAME tool show on this machine, which is the noise purple/redis-benchmark is read against.
 #
-# env (defaults): SELFCHECK=1 REPS=3 TESTS="set get incr sadd" PIPES="1 16" CLIENTS=50 DSIZE=64 KEYSPACE=100000
+# env (defaults): SELFCHECK=1 THREADS=1 (redis-benchmark --threads, as bench/resp.sh runs it; purple bench has one loop thread) REPS=3 TESTS="set get incr sadd" PIPES="1 16" CLIENTS=50 DSIZE=64 KEYSPACE=100000
 #   N_P1=100000 N_PIPE=500000 PORT (a running node on 127.0.0.1) BUILD=1 TIMEOUT=120 (s per run)
 #   PURPLE (default Purple.Cmd/bin/Release/net10.0/purple) READY_TIMEOUT=60
 #   lib.sh's QUIET_MAX QUIET_WAIT OTHER_MAX RETRIES (here QUIET_WAIT=20 RETRIES=1: bounded on a busy box)
@@ -26,7 +26,7 @@ set -euo pipefail
 DIR=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$DIR/.." && pwd)
 OUTDIR=${1:-$DIR/out/cli-$(date +%Y%m%d-%H%M%S)}; mkdir -p "$OUTDIR"; OUTDIR=$(cd "$OUTDIR" && pwd)
 REPS=${REPS:-3} TESTS=${TESTS:-set get incr sadd} PIPES=${PIPES:-1 16} CLIENTS=${CLIENTS:-50}
-DSIZE=${DSIZE:-64} KEYSPACE=${KEYSPACE:-100000} N_P1=${N_P1:-100000} N_PIPE=${N_PIPE:-500000}
+DSIZE=${DSIZE:-64} KEYSPACE=${KEYSPACE:-100000} THREADS=${THREADS:-1} N_P1=${N_P1:-100000} N_PIPE=${N_PIPE:-500000}
 READY_TIMEOUT=${READY_TIMEOUT:-60} PURPLE=${PURPLE:-$ROOT/Purple.Cmd/bin/Release/net10.0/purple}
 export TIMEOUT=${TIMEOUT:-120} QUIET_WAIT=${QUIET_WAIT:-20} RETRIES=${RETRIES:-1}
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
@@ -80,7 +80,7 @@ run() {  # run TOOL P TEST N -> one CSV row
     row=$("$PY" -c 'import json,sys; r=json.loads(sys.argv[1])["tests"][0]; l=r["latencyMs"]
 print(",".join(str(x) for x in (r["opsPerSecond"], l["p50"], l["p99"], r["errors"])))' "$OUT") || row="NA,NA,NA,NA"
   else
-    measure "$SRV" redis-benchmark -p "$PORT" -c "$CLIENTS" -n "$n" -P "$p" -d "$DSIZE" -r "$KEYSPACE" -t "$t" -q --csv 2>>"$OUTDIR/stderr.log"
+    measure "$SRV" redis-benchmark -p "$PORT" -c "$CLIENTS" -n "$n" -P "$p" -d "$DSIZE" -r "$KEYSPACE" --threads "$THREADS" -t "$t" -q --csv 2>>"$OUTDIR/stderr.log"
     # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
     row=$(tail -1 <<<"$OUT" | tr -d '"' | awk -F, '{print $2 "," $5 "," $7 ",NA"}')
   fi
