@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,9 @@ public sealed class PurpleHost : IAsyncDisposable
     public const int AnyFreePort = -1;
 
     private readonly WebApplication _app;
+
+    /// <summary>The web host's configuration, for tests that check what it reads.</summary>
+    internal IConfiguration HostConfiguration => _app.Configuration;
     private ListenOptions? _resp;
     private ListenOptions? _http;
     private ListenOptions? _memcached;
@@ -133,7 +137,15 @@ public sealed class PurpleHost : IAsyncDisposable
         _storageLogging = start.Logging;
         _recovery = start.Recovery;
         Engine = start.Engine;
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // Purple reads its own configuration (flags, PURPLE__ variables, --config). The host's default appsettings.json
+        // from the working directory is not Purple's: left as it was, it was looked for in the working directory under a
+        // recursive file watch (an inotify watch on every subdirectory, woken by every journal write under the default
+        // ./data), and a stray one could have added Kestrel endpoints behind the node's back.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Logging.ClearProviders();
         AddConsole(builder.Logging, settings, configureLogging);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -193,6 +205,9 @@ public sealed class PurpleHost : IAsyncDisposable
         });
         builder.WebHost.ConfigureKestrel(k =>
         {
+            // Listeners come from Purple's flags only: Kestrel's own "Kestrel" section (Kestrel__Endpoints__… variables)
+            // would open endpoints the node knows nothing of, outside its TLS, password and connection limits.
+            k.Configure(new ConfigurationBuilder().Build(), reloadOnChange: false);
             k.AddServerHeader = false;
             // The HTTP API and the gRPC dispatcher each stop reading at their own limit and answer in their
             // protocol's terms (a 413 problem, RESOURCE_EXHAUSTED); Kestrel's limit would instead throw

@@ -108,14 +108,19 @@ run --version
 check "purple --version" "$VERSION" "${OUT%%+*}"
 
 # --- purple serve ----------------------------------------------------------------------------------
-read -r RESP HTTP GRPC < <("$PY" -c '
+read -r RESP HTTP GRPC STRAY_FILE STRAY_ENV < <("$PY" -c '
 import socket
-socks = [socket.socket() for _ in range(3)]
+socks = [socket.socket() for _ in range(5)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 for s in socks: s.close()')
-"$PURPLE" serve --host 127.0.0.1 --resp-port "$RESP" --memcached-port 0 --http-port "$HTTP" --grpc-port "$GRPC" \
-  </dev/null >"$TMP/node.log" 2>&1 &
+# Started from a working directory (with subdirectories) holding an ASP.NET appsettings.json that asks Kestrel for one
+# more endpoint, and with a Kestrel__Endpoints variable asking for another: listeners come from Purple's flags only.
+mkdir -p "$TMP/work/data/a" "$TMP/work/b"
+printf '{"Kestrel":{"Endpoints":{"Stray":{"Url":"http://127.0.0.1:%s"}}}}\n' "$STRAY_FILE" >"$TMP/work/appsettings.json"
+(cd "$TMP/work" && exec env Kestrel__Endpoints__Env__Url="http://127.0.0.1:$STRAY_ENV" \
+  "$PURPLE" serve --host 127.0.0.1 --resp-port "$RESP" --memcached-port 0 --http-port "$HTTP" --grpc-port "$GRPC" \
+  </dev/null >"$TMP/node.log" 2>&1) &
 NODE_PID=$!
 deadline=$((SECONDS + ${READY_TIMEOUT:-60}))
 until curl -sf "http://127.0.0.1:$HTTP/healthz" >/dev/null 2>&1; do
@@ -126,6 +131,13 @@ until curl -sf "http://127.0.0.1:$HTTP/healthz" >/dev/null 2>&1; do
 done
 pass "purple serve answers /healthz"
 check "purple serve listens where told" "PONG" "$(timeout 10 redis-cli -p "$RESP" PING 2>&1)"
+check "purple serve opens no endpoint from the working directory's appsettings.json" 000 \
+  "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$STRAY_FILE/healthz")"
+check "purple serve opens no endpoint from Kestrel__Endpoints variables" 000 \
+  "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$STRAY_ENV/healthz")"
+# The host's default appsettings.json source watched the working directory recursively (one inotify watch per
+# subdirectory, woken by every journal write under the default ./data).
+check "purple serve watches no files" 0 "$(find "/proc/$NODE_PID/fd" -lname 'anon_inode:inotify' 2>/dev/null | wc -l)"
 rc() { "$@" </dev/null >/dev/null 2>&1; echo $?; }
 check "purple serve: invalid flags exit 2 (purple-node's code)" 2 "$(rc timeout 60 "$PURPLE" serve --resp-port 70000 --http-port 0 --grpc-port 0 --memcached-port 0)"
 check "purple serve: a taken port exits 1 (purple-node's code)" 1 "$(rc timeout 60 "$PURPLE" serve --resp-port "$RESP" --http-port 0 --grpc-port 0 --memcached-port 0)"
