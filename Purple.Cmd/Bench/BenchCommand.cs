@@ -77,9 +77,13 @@ internal static class BenchCommand
 
     private static async Task<int> RunAsync(CliConsole console, BenchSettings settings, OutputFormat output, CancellationToken cancellation)
     {
-        // Socket continuations on the I/O thread instead of a thread-pool hop per reply, as purple-node does
-        // (docs/performance.md): read before the process's first socket, which in the CLI is this run's.
-        if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null) Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        // The continuation driver (where there is no epoll) runs socket continuations on the I/O thread instead of a
+        // thread-pool hop per reply, as purple-node does (docs/cli.md): read before the process's first socket, which in
+        // the CLI is this run's. The event loop makes no asynchronous socket call, so it has no use for it.
+        if (BenchRunner.DefaultDriver == BenchDriver.Portable && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        }
         var operations = settings.Tests.Select(t => BenchOperation.Create(t, settings.DataSize)).ToList();
         var results = new List<BenchResult>();
         try

@@ -33,8 +33,6 @@ public sealed class PurpleHost : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    /// <summary>The web host's configuration, for tests that check what it reads.</summary>
-    internal IConfiguration HostConfiguration => _app.Configuration;
     private ListenOptions? _resp;
     private ListenOptions? _http;
     private ListenOptions? _memcached;
@@ -62,6 +60,9 @@ public sealed class PurpleHost : IAsyncDisposable
     private readonly ILoggerFactory? _storageLogging;
     // Replays the data while the web host is built (about a third of a second of a start); awaited before any listener opens.
     private readonly Task? _recovery;
+
+    /// <summary>The web host's configuration, for tests that check what it reads.</summary>
+    internal IConfiguration HostConfiguration => _app.Configuration;
 
     /// <summary>
     /// The store, the engine and a recovery already running, made before the web host. Recovery needs the journal

@@ -76,6 +76,16 @@ public sealed class BenchDriverTests(CmdNode node) : IClassFixture<CmdNode>
 
     [Theory]
     [MemberData(nameof(Drivers))]
+    public async Task A_reply_that_is_not_resp_ends_the_run_as_refused(string driver)
+    {
+        await using var peer = TestServer.Answering("*1\r\n$4\r\nPING\r\n"u8.ToArray(), "HTTP/1.1 400 Bad Request\r\n"u8.ToArray(), byteByByte: false);
+        var failure = await Assert.ThrowsAsync<BenchFailure>(() => RunAsync(Settings(peer.Port, clients: 2, requests: 20, pipeline: 1), "ping", driver));
+        Assert.Equal(ExitCodes.Refused, failure.ExitCode);
+        Assert.Contains("not RESP", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Drivers))]
     public async Task A_peer_that_closes_mid_run_fails_it_as_unavailable(string driver)
     {
         await using var peer = TestServer.ClosingAfter(Encoding.ASCII.GetBytes("*1\r\n$4\r\nPING\r\n"), "+PONG\r\n"u8.ToArray(), requests: 5);
