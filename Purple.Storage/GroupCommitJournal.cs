@@ -22,7 +22,9 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
     private readonly FsyncMode _fsync;
     private readonly ILogger _logger;
     private readonly ConcurrentQueue<JournalRecord> _queue = new();
-    private readonly SemaphoreSlim _wake = new(0);
+    // Blocks without spinning first: SemaphoreSlim spins ~140 rounds, mostly sched_yield, and on 2 cores that took CPU the
+    // protocol threads needed to produce the next batch (docs/performance.md, "Durable writes: CPU per request").
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
     private readonly Thread _thread;
     private volatile bool _recording;
     private volatile bool _stopping;
@@ -73,7 +75,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
         if (!_recording) return;
         long sequence = Interlocked.Increment(ref _assigned);
         _queue.Enqueue(new JournalRecord(sequence, now, command));
-        if (Volatile.Read(ref _sleeping) != 0 && Interlocked.Exchange(ref _sleeping, 0) != 0) _wake.Release();
+        if (Volatile.Read(ref _sleeping) != 0 && Interlocked.Exchange(ref _sleeping, 0) != 0) _wake.Set();
     }
 
     /// <summary>Asks the commit thread to drop batches wholly at or before <paramref name="sequence"/> (after a snapshot).</summary>
@@ -85,7 +87,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
             current = Volatile.Read(ref _compactThrough);
             if (sequence <= current) return;
         } while (Interlocked.CompareExchange(ref _compactThrough, sequence, current) != current);
-        _wake.Release();
+        _wake.Set();
     }
 
     public bool MustWait(out long target)
@@ -162,8 +164,11 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
         long lastSync = Environment.TickCount64;
         while (true)
         {
-            Volatile.Write(ref _sleeping, 1);
-            if (_queue.IsEmpty)
+            _wake.Reset();
+            // A full fence, not a release store: a writer enqueues and then reads the flag, this thread sets the flag and
+            // then reads the queue; with a plain store both could miss the other, and a record would wait out the timeout.
+            Interlocked.Exchange(ref _sleeping, 1);
+            if (_queue.IsEmpty && Volatile.Read(ref _compactThrough) <= _compacted)
             {
                 if (_stopping && pending.Count == 0) break;
                 _wake.Wait(_fsync == FsyncMode.EverySecond && _written > _synced
@@ -306,7 +311,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
     {
         _recording = false;
         _stopping = true;
-        _wake.Release();
+        _wake.Set();
         if (_thread.IsAlive) _thread.Join();
     }
 
