@@ -10,7 +10,8 @@ namespace Purple.Storage;
 /// The engine's <see cref="IWriteJournal"/> for durable modes (docs/storage.md): <see cref="Record"/> takes a sequence
 /// number and enqueues, under the caller's shard lock and without blocking; one commit thread writes whatever has
 /// queued as one batch per transaction (group commit), in sequence order, and forces it to disk as the
-/// <see cref="FsyncMode"/> says. It is also the <see cref="IDurabilityBarrier"/> replies wait on.
+/// <see cref="FsyncMode"/> says. It is also the <see cref="IDurabilityBarrier"/> replies wait on; <see cref="JournalReplies"/>
+/// releases them.
 /// Threading: <see cref="Record"/> from any thread; backend journal calls only from the commit thread once started.
 /// </summary>
 public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDisposable
@@ -37,6 +38,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
     private long _compactThrough;
     private long _compacted;
     private TaskCompletionSource _progress = NewSignal();
+    private readonly JournalReplies _replies;
 
     public GroupCommitJournal(IJournalBackend backend, FsyncMode fsync, ILogger logger)
     {
@@ -44,6 +46,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
         _fsync = fsync;
         _logger = logger;
         _thread = new Thread(Run) { IsBackground = true, Name = "purple-journal" };
+        _replies = new JournalReplies(Reached, () => _fault);
     }
 
     /// <summary>Records queued but not yet written beyond which replies wait for the journal (any fsync mode): a slow disk slows clients instead of growing memory.</summary>
@@ -67,6 +70,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
     {
         _assigned = _written = _synced = _compacted = lastSequence;
         _recording = true;
+        _replies.Start();
         _thread.Start();
     }
 
@@ -107,16 +111,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
         return target > Volatile.Read(ref _written);
     }
 
-    public async ValueTask WaitAsync(long target, CancellationToken cancellation = default)
-    {
-        while (true)
-        {
-            var signal = Volatile.Read(ref _progress).Task;
-            if (Reached(target)) return;
-            if (_fault is { } fault) throw new StorageUnavailableException(fault);
-            await signal.WaitAsync(cancellation).ConfigureAwait(false);
-        }
-    }
+    public ValueTask WaitAsync(long target, CancellationToken cancellation = default) => _replies.WaitAsync(target, cancellation);
 
     /// <summary>Completes once everything recorded so far is written (and synced, where the mode syncs).</summary>
     public ValueTask FlushAsync(CancellationToken cancellation = default)
@@ -140,7 +135,11 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private void Signal() => Interlocked.Exchange(ref _progress, NewSignal()).TrySetResult();
+    private void Signal()
+    {
+        Interlocked.Exchange(ref _progress, NewSignal()).TrySetResult();
+        _replies.Wake();
+    }
 
     private void Run()
     {
@@ -313,11 +312,13 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
         _stopping = true;
         _wake.Set();
         if (_thread.IsAlive) _thread.Join();
+        _replies.Stop();
     }
 
     public void Dispose()
     {
         Stop();
         _wake.Dispose();
+        _replies.Dispose();
     }
 }

@@ -1,0 +1,124 @@
+using Purple.Core.Execution;
+
+namespace Purple.Storage;
+
+/// <summary>
+/// Replies held for the journal (<see cref="GroupCommitJournal.WaitAsync"/>), released by one thread of their own after
+/// each commit. Each waiter is resumed on that thread, one after another, so its reply is sent from there: a group
+/// commit's replies do not go through the thread pool, whose workers would be woken for them and then spin on the two
+/// cores the writers need (docs/storage.md, "Acknowledgement and fsync"). A task with several awaiters would not do:
+/// it runs only the first inline and queues the rest to the pool.
+/// Threading: <see cref="WaitAsync"/> from any thread; <see cref="Wake"/> from the commit thread; continuations run on
+/// the releasing thread and must not block on the journal (none does: protocol code only awaits it).
+/// </summary>
+internal sealed class JournalReplies : IDisposable
+{
+    private readonly Func<long, bool> _reached;
+    private readonly Func<string?> _fault;
+    private readonly object _gate = new();
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
+    private readonly Thread _thread;
+    private List<Waiter> _pending = [];
+    private List<Waiter> _kept = [];
+    private readonly List<Waiter> _ready = [];
+    private int _waiting;
+    private volatile bool _stopping;
+
+    private sealed class Waiter(long target) : TaskCompletionSource
+    {
+        public readonly long Target = target;
+    }
+
+    public JournalReplies(Func<long, bool> reached, Func<string?> fault)
+    {
+        _reached = reached;
+        _fault = fault;
+        _thread = new Thread(Run) { IsBackground = true, Name = "purple-replies" };
+    }
+
+    public void Start() => _thread.Start();
+
+    public ValueTask WaitAsync(long target, CancellationToken cancellation)
+    {
+        // A full fence before the journal's state is read: the commit thread publishes progress and then reads this
+        // count, so either it sees this waiter coming and wakes the releasing thread, or this thread sees the progress.
+        Interlocked.Increment(ref _waiting);
+        Waiter waiter;
+        // Checked and added under the lock the releasing thread scans under: progress it scanned for is seen here.
+        lock (_gate)
+        {
+            if (_reached(target))
+            {
+                Interlocked.Decrement(ref _waiting);
+                return default;
+            }
+            if ((_fault() ?? (_stopping ? "journal stopped" : null)) is { } refused)
+            {
+                Interlocked.Decrement(ref _waiting);
+                return ValueTask.FromException(new StorageUnavailableException(refused));
+            }
+            waiter = new Waiter(target);
+            _pending.Add(waiter);
+        }
+        return cancellation.CanBeCanceled ? Cancellable(waiter, cancellation) : new ValueTask(waiter.Task);
+    }
+
+    private static async ValueTask Cancellable(Waiter waiter, CancellationToken cancellation)
+    {
+        using var registration = cancellation.UnsafeRegister(static (state, token) => ((Waiter)state!).TrySetCanceled(token), waiter);
+        await waiter.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Called by the commit thread after it moved the journal on or found it failing.</summary>
+    public void Wake()
+    {
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _waiting) > 0) _wake.Set();
+    }
+
+    private void Run()
+    {
+        bool stopping = false;
+        while (!stopping)
+        {
+            _wake.Wait();
+            _wake.Reset();
+            string? fault = _fault();
+            lock (_gate)
+            {
+                stopping = _stopping;
+                foreach (var waiter in _pending)
+                {
+                    if (stopping || fault is not null || _reached(waiter.Target)) _ready.Add(waiter);
+                    else _kept.Add(waiter);
+                }
+                (_pending, _kept) = (_kept, _pending);
+                _kept.Clear();
+            }
+            Interlocked.Add(ref _waiting, -_ready.Count);
+            foreach (var waiter in _ready)
+            {
+                // Reached wins over a fault: that write is on disk whatever happened after it.
+                if (_reached(waiter.Target)) waiter.TrySetResult();
+                else waiter.TrySetException(new StorageUnavailableException(fault ?? "journal stopped"));
+            }
+            _ready.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Releases every waiter left (each reached or refused) and ends the releasing thread. Called from a continuation
+    /// running on that thread (code that resumed after a reply's wait and then stops the node), it cannot wait for the
+    /// thread to end: the thread ends once that continuation returns.
+    /// </summary>
+    public void Stop()
+    {
+        lock (_gate) _stopping = true;
+        _wake.Set();
+        if (_thread.IsAlive && Thread.CurrentThread != _thread) _thread.Join();
+    }
+
+    // The event is not disposed: the thread may still be finishing (see Stop), and an event that never handed out a
+    // wait handle holds nothing to release.
+    public void Dispose() => Stop();
+}
