@@ -49,12 +49,10 @@ public sealed partial class PurpleEngine
         }
     }
 
-    /// <summary>Keys beyond this many in one hint are not prefetched (the routes live on the stack).</summary>
-    private const int MaxPrefetchKeys = 64;
-
     public void PrefetchKeys(int db, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> keys)
     {
-        int count = Math.Min(keys.Length, MaxPrefetchKeys);
+        // Bounded because the routes live on the stack.
+        int count = Math.Min(keys.Length, IDataStore.MaxPrefetchKeys);
         if (count < 2 || (uint)db >= (uint)Databases) return;
         // Without the shards' locks: every step only reads, and a stale read costs a wasted fetch (HashTable.PrefetchBucket).
         Span<(int Shard, uint Hash)> routes = stackalloc (int, uint)[count];

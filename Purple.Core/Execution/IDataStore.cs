@@ -75,10 +75,14 @@ public interface IDataStore
     /// </summary>
     ulong KeyVersion(int db, ReadOnlySpan<byte> key);
 
+    /// <summary>How many keys of one <see cref="PrefetchKeys"/> hint a store looks at.</summary>
+    public const int MaxPrefetchKeys = 64;
+
     /// <summary>
     /// A hint before reading several keys one at a time (memcached's multi-key get): the store may fetch what those
     /// reads will touch all at once rather than one after another. The keys are slices of <paramref name="buffer"/>.
-    /// Changes nothing, answers nothing; a store without use for it ignores it.
+    /// Changes nothing, answers nothing; a store without use for it ignores it, and keys past the first
+    /// <see cref="MaxPrefetchKeys"/> are not looked at (callers need not pass more).
     /// </summary>
     void PrefetchKeys(int db, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> keys)
     {

@@ -67,7 +67,7 @@ public sealed partial class MemcachedSession
     // overlap (docs/performance.md, MSET and memcached get).
     private void PrefetchKeys(MemcachedRequest r, int first)
     {
-        Span<Range> keys = stackalloc Range[Math.Min(r.TokenCount - first, 64)];
+        Span<Range> keys = stackalloc Range[Math.Min(r.TokenCount - first, IDataStore.MaxPrefetchKeys)];
         for (int i = 0; i < keys.Length; i++) keys[i] = r.TokenRange(first + i);
         Store.PrefetchKeys(MemcachedServerContext.Db, r.Line, keys);
     }
