@@ -178,6 +178,10 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
             // Replies do not wait for the journal unless --fsync always: let a millisecond of writes gather, so a busy
             // node makes one transaction of hundreds of records instead of one per wake-up.
             if (_fsync != FsyncMode.Always && !_stopping) Thread.Sleep(1);
+            // Under always the replies wait, so no sleep; but one turn for whatever else is runnable on this core (the
+            // protocol threads, in the middle of a batch of requests) lets that batch's records join this transaction:
+            // 14 -> 24 records per fsync on 2 cores, and 20-30 % more writes per second (docs/performance.md).
+            else if (!_stopping) Thread.Yield();
             while (_queue.TryDequeue(out var record)) pending.Add(record);
             // False only when stopping with the store still refusing: what is left cannot be kept, and records queued
             // behind the dropped ones could never continue the journal, so waiting for them would never end.
