@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Text;
 
 namespace Purple.Protocols.Resp;
 
@@ -8,9 +9,11 @@ namespace Purple.Protocols.Resp;
 /// </summary>
 public static class RespCommandTable
 {
+    private const int MaxNameLength = 32;
     private static readonly FrozenDictionary<string, RespCommandSpec> ByName = Build();
-    private static readonly FrozenDictionary<string, RespCommandSpec>.AlternateLookup<ReadOnlySpan<char>> ByChars =
-        ByName.GetAlternateLookup<ReadOnlySpan<char>>();
+    // The request path's lookup: names bucketed by length and first letter (case folded), a few a bucket, each
+    // compared as ASCII bytes. The dictionary's char lookup widened every name and hashed it, ~1.3 % of a GET profile.
+    private static readonly (byte[] Name, RespCommandSpec Spec)[][] ByLengthAndFirst = BuildBuckets();
 
     public static IEnumerable<RespCommandSpec> All => ByName.Values.OrderBy(c => c.Name, StringComparer.Ordinal);
 
@@ -18,10 +21,27 @@ public static class RespCommandTable
 
     public static RespCommandSpec? Find(ReadOnlySpan<byte> name)
     {
-        if (name.Length is 0 or > 32) return null;
-        Span<char> chars = stackalloc char[name.Length];
-        for (int i = 0; i < name.Length; i++) chars[i] = (char)name[i];
-        return ByChars.TryGetValue(chars, out var spec) ? spec : null;
+        if (name.Length is 0 or > MaxNameLength) return null;
+        foreach (var (candidate, spec) in ByLengthAndFirst[Bucket(name.Length, name[0])])
+        {
+            if (Ascii.EqualsIgnoreCase(candidate, name)) return spec;
+        }
+        return null;
+    }
+
+    // Letters land on 1..26 whatever their case; any other byte lands somewhere too, and the comparison decides.
+    private static int Bucket(int length, byte first) => length * 32 + ((first | 0x20) & 31);
+
+    private static (byte[] Name, RespCommandSpec Spec)[][] BuildBuckets()
+    {
+        var buckets = new List<(byte[], RespCommandSpec)>[(MaxNameLength + 1) * 32];
+        foreach (var spec in ByName.Values)
+        {
+            byte[] name = Encoding.ASCII.GetBytes(spec.Name);
+            if (name.Length is 0 or > MaxNameLength) throw new InvalidOperationException($"command name '{spec.Name}' cannot be looked up");
+            (buckets[Bucket(name.Length, name[0])] ??= []).Add((name, spec));
+        }
+        return buckets.Select(b => b?.ToArray() ?? []).ToArray();
     }
 
     public static RespCommandSpec? Find(string name) => ByName.GetValueOrDefault(name);

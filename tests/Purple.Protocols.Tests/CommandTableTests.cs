@@ -33,6 +33,24 @@ public class CommandTableTests
         Assert.Null(RespCommandTable.Find(new byte[100]));
     }
 
+    [Fact]
+    public void Every_command_is_found_by_its_bytes_in_any_case_and_a_name_one_letter_off_is_not()
+    {
+        foreach (var spec in RespCommandTable.All)
+        {
+            string mixed = string.Concat(spec.Name.Select((c, i) => i % 2 == 0 ? char.ToUpperInvariant(c) : c));
+            foreach (string name in new[] { spec.Name, spec.Name.ToUpperInvariant(), mixed })
+            {
+                Assert.Same(spec, RespCommandTable.Find(System.Text.Encoding.ASCII.GetBytes(name)));
+            }
+            byte[] changed = System.Text.Encoding.ASCII.GetBytes(spec.Name);
+            changed[^1] = (byte)(changed[^1] == 'z' ? 'y' : 'z');
+            var other = RespCommandTable.Find(changed);
+            Assert.True(other is null || other.Name != spec.Name, $"{spec.Name}: a changed last letter found it");
+            Assert.Null(RespCommandTable.Find(System.Text.Encoding.ASCII.GetBytes(spec.Name + "\0")));
+        }
+    }
+
     [Theory]
     [InlineData("get", 2, true)]
     [InlineData("get", 3, false)]
