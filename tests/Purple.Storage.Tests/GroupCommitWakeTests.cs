@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text;
-using Purple.Core.Commands;
 
 namespace Purple.Storage.Tests;
 
@@ -12,21 +10,18 @@ public sealed class GroupCommitWakeTests
 {
     private static readonly TimeSpan WellUnderTheTimeout = TimeSpan.FromMilliseconds(800);
 
-    private static SetCommand Write(int i) => new(0, Encoding.UTF8.GetBytes("k" + i), Encoding.UTF8.GetBytes("v"));
 
     [Fact]
     public async Task Each_record_of_a_lone_writer_is_written_without_the_commit_thread_waiting_out_its_sleep()
     {
-        using var dir = new DataDir();
-        using var backend = dir.CreateBackend(FsyncMode.No);
-        using var journal = new GroupCommitJournal(backend, FsyncMode.No, new ListLogger());
-        journal.Start(0);
+        using var started = new StartedJournal(FsyncMode.No);
+        var journal = started.Journal;
         // One record at a time, each waited for: the commit thread goes idle between them, so every record races the
         // thread going back to sleep.
         for (int i = 1; i <= 300; i++)
         {
             var watch = Stopwatch.StartNew();
-            journal.Record(0, Write(i));
+            journal.Record(0, StartedJournal.Write(i));
             await journal.WaitAsync(i).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
             Assert.True(watch.Elapsed < WellUnderTheTimeout, $"record {i} waited {watch.Elapsed.TotalMilliseconds:F0} ms to be written");
         }
@@ -36,26 +31,24 @@ public sealed class GroupCommitWakeTests
     [Fact]
     public async Task Compaction_asked_of_an_idle_journal_runs_without_waiting_out_its_sleep()
     {
-        using var dir = new DataDir();
-        using var backend = dir.CreateBackend(FsyncMode.No);
-        using var journal = new GroupCommitJournal(backend, FsyncMode.No, new ListLogger());
-        journal.Start(0);
+        using var started = new StartedJournal(FsyncMode.No);
+        var journal = started.Journal;
         for (int i = 1; i <= 3; i++)
         {
-            journal.Record(0, Write(i));
+            journal.Record(0, StartedJournal.Write(i));
             await journal.WaitAsync(i);
         }
-        Assert.Equal([1L, 2L, 3L], dir.BatchFirsts());
+        Assert.Equal([1L, 2L, 3L], started.Dir.BatchFirsts());
         await Task.Delay(50); // the commit thread is asleep again
 
         var watch = Stopwatch.StartNew();
         journal.CompactThrough(2);
-        while (dir.BatchFirsts().Length != 1)
+        while (started.Dir.BatchFirsts().Length != 1)
         {
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), "compaction never ran");
             await Task.Delay(5);
         }
         Assert.True(watch.Elapsed < WellUnderTheTimeout, $"compaction waited {watch.Elapsed.TotalMilliseconds:F0} ms");
-        Assert.Equal([3L], dir.BatchFirsts());
+        Assert.Equal([3L], started.Dir.BatchFirsts());
     }
 }

@@ -1,5 +1,3 @@
-using System.Text;
-using Purple.Core.Commands;
 using Purple.Core.Execution;
 
 namespace Purple.Storage.Tests;
@@ -14,7 +12,6 @@ public sealed class JournalRepliesTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
-    private static SetCommand Write(int i) => new(0, Encoding.UTF8.GetBytes("k" + i), Encoding.UTF8.GetBytes("v"));
 
     private static async Task<string?> ResumedOn(ValueTask wait)
     {
@@ -25,16 +22,14 @@ public sealed class JournalRepliesTests
     [Fact]
     public async Task Every_waiter_of_a_group_commit_resumes_on_the_releasing_thread()
     {
-        using var dir = new DataDir();
-        using var backend = dir.CreateBackend(FsyncMode.Always);
-        using var journal = new GroupCommitJournal(backend, FsyncMode.Always, new ListLogger());
-        journal.Start(0);
+        using var started = new StartedJournal(FsyncMode.Always);
+        var journal = started.Journal;
         // Forty waiters, all waiting before anything is recorded (so none completes at once), most of them released by
         // one commit: a task completed with several awaiters would have run only the first inline and queued the
         // others to the pool.
         var waits = new List<Task<string?>>();
         for (int i = 1; i <= 40; i++) waits.Add(ResumedOn(journal.WaitAsync(i)));
-        for (int i = 1; i <= 40; i++) journal.Record(0, Write(i));
+        for (int i = 1; i <= 40; i++) journal.Record(0, StartedJournal.Write(i));
         string?[] threads = await Task.WhenAll(waits).WaitAsync(Limit);
         Assert.All(threads, name => Assert.Equal("purple-replies", name));
         Assert.True(journal.LastSynced >= 40);
@@ -43,11 +38,9 @@ public sealed class JournalRepliesTests
     [Fact]
     public async Task A_wait_for_a_position_never_written_ends_with_an_error_when_the_journal_stops()
     {
-        using var dir = new DataDir();
-        using var backend = dir.CreateBackend(FsyncMode.Always);
-        var journal = new GroupCommitJournal(backend, FsyncMode.Always, new ListLogger());
-        journal.Start(0);
-        journal.Record(0, Write(1));
+        using var started = new StartedJournal(FsyncMode.Always);
+        var journal = started.Journal;
+        journal.Record(0, StartedJournal.Write(1));
         var written = journal.WaitAsync(1).AsTask();
         var never = journal.WaitAsync(2).AsTask();
         await written.WaitAsync(Limit);
@@ -64,26 +57,22 @@ public sealed class JournalRepliesTests
     [Fact]
     public async Task A_cancelled_wait_ends_with_cancellation_and_the_journal_goes_on()
     {
-        using var dir = new DataDir();
-        using var backend = dir.CreateBackend(FsyncMode.Always);
-        using var journal = new GroupCommitJournal(backend, FsyncMode.Always, new ListLogger());
-        journal.Start(0);
+        using var started = new StartedJournal(FsyncMode.Always);
+        var journal = started.Journal;
         using var cancel = new CancellationTokenSource();
         var wait = journal.WaitAsync(1, cancel.Token).AsTask();
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait.WaitAsync(Limit));
 
-        journal.Record(0, Write(1));
+        journal.Record(0, StartedJournal.Write(1));
         await journal.WaitAsync(1).AsTask().WaitAsync(Limit);
     }
 
     [Fact]
     public async Task Code_that_resumed_on_the_releasing_thread_can_stop_the_journal()
     {
-        using var dir = new DataDir();
-        using var backend = dir.CreateBackend(FsyncMode.Always);
-        var journal = new GroupCommitJournal(backend, FsyncMode.Always, new ListLogger());
-        journal.Start(0);
+        using var started = new StartedJournal(FsyncMode.Always);
+        var journal = started.Journal;
         async Task StopOnceWritten()
         {
             await journal.WaitAsync(1).ConfigureAwait(false);
@@ -91,7 +80,7 @@ public sealed class JournalRepliesTests
             journal.Dispose();
         }
         var stopped = StopOnceWritten(); // waiting before the record exists, so it resumes on the releasing thread
-        journal.Record(0, Write(1));
+        journal.Record(0, StartedJournal.Write(1));
         await stopped.WaitAsync(Limit);
         Assert.Equal(1, journal.LastSynced);
     }

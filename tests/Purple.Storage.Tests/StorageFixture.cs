@@ -276,3 +276,30 @@ internal sealed class Node : IAsyncDisposable
         return string.Join("\n", lines);
     }
 }
+
+/// <summary>A <see cref="GroupCommitJournal"/> alone (no engine) over a fresh SQLite data directory, started at position 0.</summary>
+internal sealed class StartedJournal : IDisposable
+{
+    private readonly IJournalBackend _backend;
+
+    public StartedJournal(FsyncMode fsync)
+    {
+        _backend = Dir.CreateBackend(fsync);
+        Journal = new GroupCommitJournal(_backend, fsync, new ListLogger());
+        Journal.Start(0);
+    }
+
+    public DataDir Dir { get; } = new();
+
+    public GroupCommitJournal Journal { get; }
+
+    /// <summary>A write to record: key <c>k{i}</c>.</summary>
+    public static Purple.Core.Commands.SetCommand Write(int i) => new(0, Encoding.UTF8.GetBytes("k" + i), "v"u8.ToArray());
+
+    public void Dispose()
+    {
+        Journal.Dispose();
+        _backend.Dispose();
+        Dir.Dispose();
+    }
+}
