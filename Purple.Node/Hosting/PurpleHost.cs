@@ -32,7 +32,6 @@ public sealed class PurpleHost : IAsyncDisposable
     public const int AnyFreePort = -1;
 
     private readonly WebApplication _app;
-
     private ListenOptions? _resp;
     private ListenOptions? _http;
     private ListenOptions? _memcached;
