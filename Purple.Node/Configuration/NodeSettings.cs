@@ -32,6 +32,12 @@ public sealed record NodeSettings(
     /// <summary>Most connections per listener (--maxclients).</summary>
     public int MaxClients { get; init; } = 10_000;
 
+    /// <summary>What serves the listeners' sockets (--transport).</summary>
+    public NodeTransport Transport { get; init; } = Purple.Node.Transport.EpollNative.IsSupported ? NodeTransport.Epoll : NodeTransport.Sockets;
+
+    /// <summary>The epoll transport's I/O threads (--io-threads; one per core unless set).</summary>
+    public int IoThreads { get; init; } = Environment.ProcessorCount;
+
     /// <summary>RESP and memcached clients silent this long are closed; zero never (--idle-timeout).</summary>
     public TimeSpan IdleTimeout { get; init; }
 
@@ -49,6 +55,13 @@ public sealed record NodeSettings(
 
     /// <summary>DESIGN §3: 5 s unless configured.</summary>
     public TimeSpan CacheDefaultTtl { get; init; } = CacheDefaultTtl == default ? TimeSpan.FromSeconds(5) : CacheDefaultTtl;
+}
+
+/// <summary>--transport: Purple's epoll loops (Linux only) or Kestrel's socket transport.</summary>
+public enum NodeTransport
+{
+    Sockets,
+    Epoll,
 }
 
 /// <summary>--tls-cert/--tls-key (PEM), the optional client CA (--tls-ca), and the per-listener switches.</summary>

@@ -49,6 +49,8 @@ public static class OptionsLoader
         ["--postgres-password-file"] = nameof(PurpleOptions.PostgresPasswordFile),
         ["--log-format"] = nameof(PurpleOptions.LogFormat),
         ["--inline-io"] = nameof(PurpleOptions.InlineIo),
+        ["--transport"] = nameof(PurpleOptions.Transport),
+        ["--io-threads"] = nameof(PurpleOptions.IoThreads),
         ["--active-defrag"] = nameof(PurpleOptions.ActiveDefrag),
     };
 

@@ -107,6 +107,11 @@ public static class OptionsValidator
         {
             errors.Add($"--inline-io '{o.InlineIo}' must be yes or no.");
         }
+        var transport = Transport(o, errors);
+        if (o.IoThreads < 0 || o.IoThreads > 256)
+        {
+            errors.Add($"--io-threads {o.IoThreads} must be between 0 (one per core) and 256.");
+        }
         var redis = RedisSettings(o, errors);
         // Redis calls block the calling thread until Redis answers; on a socket I/O thread that would stall every
         // connection served by it, so protocol code runs on the thread pool in this mode.
@@ -124,11 +129,32 @@ public static class OptionsValidator
             ProtectedMode = protectedMode,
             Tls = tls,
             MaxClients = o.MaxClients,
+            Transport = transport,
+            IoThreads = o.IoThreads == 0 ? Environment.ProcessorCount : o.IoThreads,
             IdleTimeout = idleTimeout,
             OutputStallTimeout = stallTimeout,
             Storage = storage,
             Redis = redis,
         };
+    }
+
+    private static NodeTransport Transport(PurpleOptions o, List<string> errors)
+    {
+        switch (o.Transport.ToLowerInvariant())
+        {
+            case "" or "auto":
+                return Purple.Node.Transport.EpollNative.IsSupported ? NodeTransport.Epoll : NodeTransport.Sockets;
+            case "sockets":
+                return NodeTransport.Sockets;
+            case "epoll" when Purple.Node.Transport.EpollNative.IsSupported:
+                return NodeTransport.Epoll;
+            case "epoll":
+                errors.Add("--transport epoll needs Linux; use --transport sockets here.");
+                return NodeTransport.Sockets;
+            default:
+                errors.Add($"--transport '{o.Transport}' must be auto, epoll or sockets.");
+                return NodeTransport.Sockets;
+        }
     }
 
     private static RedisSettings? RedisSettings(PurpleOptions o, List<string> errors)

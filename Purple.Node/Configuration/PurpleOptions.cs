@@ -114,6 +114,15 @@ public sealed class PurpleOptions
     public string InlineIo { get; set; } = "yes";
 
     /// <summary>
+    /// "epoll" serves every listener from Purple's own epoll loops (Linux only); "sockets" from Kestrel's socket
+    /// transport; "auto" is epoll on Linux and sockets elsewhere. Measured in docs/performance.md, "The epoll transport".
+    /// </summary>
+    public string Transport { get; set; } = "auto";
+
+    /// <summary>I/O threads of the epoll transport; 0 means one per core.</summary>
+    public int IoThreads { get; set; }
+
+    /// <summary>
     /// "yes" compacts and decommits the GC heap once the process goes idle after heavy allocation, as
     /// Redis's activedefrag does for its allocator (docs/engine.md, "Active defrag"): ~40 bytes per key of
     /// RSS after a bulk load, for a blocking pause of ~2.5 ms per MB of live heap while idle.

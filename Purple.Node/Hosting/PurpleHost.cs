@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Purple.Actors;
@@ -196,13 +197,23 @@ public sealed class PurpleHost : IAsyncDisposable
         }).AddOperationTransformer(OpenApiQueryParameters.Apply));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
-        builder.WebHost.UseSockets(o =>
+        // The read buffer is bounded so a pipelining client cannot park its whole stream in memory; a frame larger
+        // than this moves to the handler's spill buffer, so the transport never waits on an incomplete frame.
+        if (settings.Transport == NodeTransport.Epoll)
         {
-            // Bounded so a pipelining client cannot park its whole stream in memory; a frame larger than
-            // this moves to the handler's spill buffer, so the transport never waits on an incomplete frame.
-            o.MaxReadBufferSize = RespConnectionHandler.TransportReadBufferBytes;
-            o.UnsafePreferInlineScheduling = settings.InlineIo;
-        });
+            // Made (and disposed, stopping its threads) by the app's container, as Kestrel's own transport is.
+            builder.Services.RemoveAll<IConnectionListenerFactory>();
+            builder.Services.AddSingleton<IConnectionListenerFactory>(sp => new Purple.Node.Transport.EpollTransport(settings.IoThreads,
+                settings.InlineIo, RespConnectionHandler.TransportReadBufferBytes, sp.GetRequiredService<ILoggerFactory>()));
+        }
+        else
+        {
+            builder.WebHost.UseSockets(o =>
+            {
+                o.MaxReadBufferSize = RespConnectionHandler.TransportReadBufferBytes;
+                o.UnsafePreferInlineScheduling = settings.InlineIo;
+            });
+        }
         builder.WebHost.ConfigureKestrel(k =>
         {
             // Listeners come from Purple's flags only: Kestrel's own "Kestrel" section (Kestrel__Endpoints__… variables)

@@ -287,7 +287,7 @@ internal static partial class RespCommands
     {
         var now = c.Server.Time.GetUtcNow();
         long age = (long)(now - c.CreatedAt).TotalSeconds;
-        long idle = (long)(now - c.LastInteraction).TotalSeconds;
+        long idle = (long)c.Server.Time.GetElapsedTime(c.LastInteractionTimestamp).TotalSeconds;
         string multi = c.Transaction is null ? "-1" : c.Transaction.Count.ToString(CultureInfo.InvariantCulture);
         string flags = c.Transaction is not null ? "x" : "N";
         return string.Create(CultureInfo.InvariantCulture,

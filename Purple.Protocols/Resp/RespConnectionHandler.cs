@@ -139,7 +139,7 @@ public sealed class RespConnectionHandler : ConnectionHandler
     {
         outputFull = false;
         SequencePosition consumed = buffer.Start;
-        session.LastInteraction = _server.Time.GetUtcNow();
+        session.LastInteractionTimestamp = _server.Time.GetTimestamp();
         session.CommandClock = System.Diagnostics.Stopwatch.GetTimestamp();
         while (!session.Closing)
         {

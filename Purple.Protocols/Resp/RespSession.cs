@@ -18,7 +18,7 @@ public sealed class RespSession
         Local = local;
         _abort = abort;
         CreatedAt = server.Time.GetUtcNow();
-        LastInteraction = CreatedAt;
+        LastInteractionTimestamp = server.Time.GetTimestamp();
         Authenticated = !server.Auth.Required;
         Id = server.Clients.Register(this);
     }
@@ -32,7 +32,12 @@ public sealed class RespSession
     public EndPoint? Remote { get; }
     public EndPoint? Local { get; }
     public DateTimeOffset CreatedAt { get; }
-    public DateTimeOffset LastInteraction { get; internal set; }
+    /// <summary>
+    /// When requests last arrived, as <see cref="TimeProvider.GetTimestamp"/> of the server's clock: read once per read
+    /// batch, and the monotonic clock is a plain vDSO read where the wall clock (DateTime.UtcNow) goes through a P/Invoke
+    /// with a GC transition.
+    /// </summary>
+    public long LastInteractionTimestamp { get; internal set; }
     public string LastCommand { get; internal set; } = "NULL";
     public string? Name { get; internal set; }
     public string? LibraryName { get; internal set; }

@@ -66,11 +66,23 @@ public class OptionsTests
     [InlineData("--storage", "postgres", "--storage postgres needs --postgres (or PURPLE__POSTGRES)")]
     [InlineData("--storage", "tape", "--storage 'tape' must be memory, sqlite (alias disk), postgres or redis")]
     [InlineData("--active-defrag", "maybe", "--active-defrag 'maybe' must be yes or no")]
+    [InlineData("--transport", "uring", "--transport 'uring' must be auto, epoll or sockets")]
+    [InlineData("--io-threads", "-1", "--io-threads -1 must be between 0 (one per core) and 256")]
     public void Invalid_values_are_reported_with_what_to_fix(string flag, string value, string expected)
     {
         var s = Validate([flag, value], out var errors);
         Assert.Null(s);
         Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_transport_is_epoll_on_linux_unless_sockets_is_asked_for_and_io_threads_default_to_the_cores()
+    {
+        var s = Validate([], out _);
+        Assert.Equal(OperatingSystem.IsLinux() ? NodeTransport.Epoll : NodeTransport.Sockets, s!.Transport);
+        Assert.Equal(Environment.ProcessorCount, s.IoThreads);
+        s = Validate(["--transport", "sockets", "--io-threads", "1"], out _);
+        Assert.Equal((NodeTransport.Sockets, 1), (s!.Transport, s.IoThreads));
     }
 
     [Fact]

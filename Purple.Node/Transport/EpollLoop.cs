@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace Purple.Node.Transport;
+
+/// <summary>
+/// One I/O thread: waits on its epoll set (level-triggered) and, for each ready socket, receives and hands the bytes
+/// to the connection's input pipe — with inline scheduling the protocol handler runs right here, as it did on .NET's
+/// socket thread. Threading rules: the table of connections, every receive and every input-pipe write happen on
+/// this thread only; other threads reach it through <see cref="Post"/>. Interest changes (epoll_ctl) may come from
+/// any thread, under the connection's lock.
+/// </summary>
+internal sealed unsafe class EpollLoop : IDisposable
+{
+    private const int MaxEvents = 256;
+
+    private readonly int _epoll;
+    private readonly int _wake;
+    private readonly Thread _thread;
+    private readonly ConcurrentQueue<(Action<object?> Work, object? State)> _posted = new();
+    private readonly ILogger _logger;
+    private EpollConnection?[] _byFd = new EpollConnection?[256];
+    private int _wakePending;
+    private volatile bool _stopping;
+
+    public EpollLoop(string name, ILogger logger)
+    {
+        _logger = logger;
+        _epoll = EpollNative.CreateEpoll();
+        _wake = EpollNative.CreateEventFd();
+        int error = EpollNative.Control(_epoll, EpollNative.CtlAdd, _wake, EpollNative.In, (ulong)_wake);
+        if (error != 0) throw new IOException($"epoll_ctl for the wake-up descriptor failed (errno {error}).");
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    public int Epoll => _epoll;
+
+    public bool OnLoopThread => Thread.CurrentThread == _thread;
+
+    /// <summary>Runs <paramref name="work"/> on the loop thread, after the events it is handling now.</summary>
+    public void Post(Action<object?> work, object? state)
+    {
+        _posted.Enqueue((work, state));
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            ulong one = 1;
+            EpollNative.Write(_wake, (byte*)&one, sizeof(ulong));
+        }
+    }
+
+    /// <summary>Loop thread: makes <paramref name="connection"/> the owner of its descriptor's events.</summary>
+    public void Attach(EpollConnection connection)
+    {
+        int fd = connection.Fd;
+        if (fd >= _byFd.Length) Array.Resize(ref _byFd, Math.Max(fd + 1, _byFd.Length * 2));
+        _byFd[fd] = connection;
+    }
+
+    /// <summary>Loop thread: the descriptor is about to be closed; events still queued for it are dropped.</summary>
+    public void Detach(EpollConnection connection)
+    {
+        int fd = connection.Fd;
+        if (fd < _byFd.Length && ReferenceEquals(_byFd[fd], connection)) _byFd[fd] = null;
+    }
+
+    private void Run()
+    {
+        byte* events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * EpollNative.EventSize));
+        try
+        {
+            while (!_stopping)
+            {
+                int n = EpollNative.EpollWait(_epoll, events, MaxEvents, -1);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastSystemError();
+                    if (errno == EpollNative.EINTR) continue;
+                    _logger.LogCritical("epoll_wait failed (errno {Errno}); the I/O thread {Thread} stops", errno, _thread.Name);
+                    return;
+                }
+                bool woken = false;
+                for (int i = 0; i < n; i++)
+                {
+                    int fd = (int)EpollNative.DataAt(events, i);
+                    if (fd == _wake)
+                    {
+                        woken = true;
+                        continue;
+                    }
+                    EpollConnection? connection = fd < _byFd.Length ? _byFd[fd] : null;
+                    connection?.OnEvents(EpollNative.EventsAt(events, i));
+                }
+                // Posted work runs after the batch, so a descriptor closed and reused by it cannot receive an
+                // event that was meant for the connection before.
+                if (woken) RunPosted();
+            }
+        }
+        catch (Exception ex)
+        {
+            _logger.LogCritical(ex, "The I/O thread {Thread} failed", _thread.Name);
+        }
+        finally
+        {
+            NativeMemory.Free(events);
+        }
+    }
+
+    private void RunPosted()
+    {
+        ulong count;
+        EpollNative.Read(_wake, (byte*)&count, sizeof(ulong));
+        Volatile.Write(ref _wakePending, 0);
+        while (_posted.TryDequeue(out var item))
+        {
+            try
+            {
+                item.Work(item.State);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Work posted to the I/O thread {Thread} failed", _thread.Name);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        Post(static _ => { }, null);
+        _thread.Join(TimeSpan.FromSeconds(5));
+        _ = EpollNative.Close(_wake);
+        _ = EpollNative.Close(_epoll);
+    }
+}
