@@ -66,6 +66,8 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
 
     private sealed class Listener(EpollTransport transport, Socket socket) : IConnectionListener
     {
+        private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
+
         public EndPoint EndPoint { get; } = socket.LocalEndPoint!;
 
         public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
@@ -89,9 +91,16 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
                 {
                     return null;
                 }
-                catch (SocketException)
+                catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
                 {
                     // The client went away between connecting and being accepted.
+                    continue;
+                }
+                catch (SocketException)
+                {
+                    // Out of descriptors or memory: the connection stays in the backlog, so retrying at once would
+                    // spin a core. Existing connections go on; a new one is accepted once something closes.
+                    if (!await DelayAsync(cancellationToken).ConfigureAwait(false)) return null;
                     continue;
                 }
                 try
@@ -107,6 +116,19 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
                 var connection = new EpollConnection(accepted, transport.NextLoop(), transport._input, transport._output);
                 connection.Start();
                 return connection;
+            }
+        }
+
+        private static async Task<bool> DelayAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await Task.Delay(AcceptRetryDelay, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
             }
         }
 
