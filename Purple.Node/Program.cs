@@ -121,6 +121,13 @@ public static class Program
             ByteSize.Format(s.CapacityBytes), s.CapacitySource, s.Eviction.ToString().ToLowerInvariant(), s.Scope.ToString().ToLowerInvariant(), s.Databases, s.Shards);
         if (s.Auth.Required) host.Logger.LogInformation("Password required on every protocol (RESP AUTH, memcached login, HTTP and gRPC Bearer)");
         else host.Logger.LogInformation("No password: any client that reaches a listener is trusted (protected mode {ProtectedMode})", s.ProtectedMode ? "on" : "off");
+        int listeners = new[] { s.RespPort, s.MemcachedPort, s.HttpPort, s.GrpcPort }.Count(p => p != 0);
+        if (host.ConnectionBudget is int budget && budget < (long)s.MaxClients * listeners)
+        {
+            // Redis's warning when ulimit -n is below maxclients: say the real limit and how to raise it.
+            host.Logger.LogWarning("The open-file limit ({Limit}) leaves room for {Budget} connections over all listeners, below --maxclients {MaxClients} on each of {Listeners}: connections past {Budget} are refused as over maxclients. Raise it (ulimit -n, systemd LimitNOFILE=) to serve more",
+                DescriptorBudget.OpenFileLimit(), budget, s.MaxClients, listeners, budget);
+        }
         if (s.Tls is { } tls && host.TlsCertificate is { } certificate)
         {
             string on = string.Join(", ", new[] { (tls.Resp, "RESP"), (tls.Memcached, "memcached"), (tls.Http, "HTTP"), (tls.Grpc, "gRPC (h2)") }.Where(l => l.Item1).Select(l => l.Item2));

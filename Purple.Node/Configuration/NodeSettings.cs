@@ -32,6 +32,12 @@ public sealed record NodeSettings(
     /// <summary>Most connections per listener (--maxclients).</summary>
     public int MaxClients { get; init; } = 10_000;
 
+    /// <summary>
+    /// Connections open at once over every listener; null: what the open-file limit leaves (<see cref="Hosting.DescriptorBudget"/>),
+    /// read when the node starts. Set by tests; users raise `ulimit -n` instead.
+    /// </summary>
+    public int? TotalConnectionLimit { get; init; }
+
     /// <summary>What serves the listeners' sockets (--transport).</summary>
     public NodeTransport Transport { get; init; } = Purple.Node.Transport.EpollNative.IsSupported ? NodeTransport.Epoll : NodeTransport.Sockets;
 

@@ -22,13 +22,17 @@ internal sealed class ConnectionTracker : IDisposable
     private readonly TimeSpan _idleTimeout;
     private readonly TimeSpan _stallTimeout;
     private readonly Timer _sweeper;
+    private readonly int _totalLimit;
+    private int _total;
 
     private sealed record Tracked(ConnectionContext Connection, ConnectionActivity Activity, ProtocolMetrics Metrics);
 
-    public ConnectionTracker(TimeSpan idleTimeout, TimeSpan stallTimeout)
+    /// <param name="totalLimit">Connections open at once over every listener (the descriptor budget).</param>
+    public ConnectionTracker(TimeSpan idleTimeout, TimeSpan stallTimeout, int totalLimit = int.MaxValue)
     {
         _idleTimeout = idleTimeout;
         _stallTimeout = stallTimeout;
+        _totalLimit = totalLimit;
         _sweeper = new Timer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
@@ -44,7 +48,7 @@ internal sealed class ConnectionTracker : IDisposable
     public void Track(ListenOptions listener, ProtocolMetrics metrics, int maxClients, byte[]? refusal = null) =>
         listener.Use(next => async connection =>
         {
-            if (!metrics.TryOpen(maxClients))
+            if (!TryOpen(metrics, maxClients))
             {
                 if (refusal is null)
                 {
@@ -69,8 +73,20 @@ internal sealed class ConnectionTracker : IDisposable
             {
                 _open.TryRemove(connection.ConnectionId, out _);
                 metrics.ConnectionClosed();
+                Interlocked.Decrement(ref _total);
             }
         });
+
+    /// <summary>Admits a connection under its listener's --maxclients and the process's descriptor budget.</summary>
+    private bool TryOpen(ProtocolMetrics metrics, int maxClients)
+    {
+        if (!metrics.TryOpen(maxClients)) return false;
+        if (Interlocked.Increment(ref _total) <= _totalLimit) return true;
+        Interlocked.Decrement(ref _total);
+        metrics.ConnectionClosed();
+        metrics.Rejected(RejectReason.MaxConnections);
+        return false;
+    }
 
     private void Sweep()
     {

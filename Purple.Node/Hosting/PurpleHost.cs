@@ -165,7 +165,8 @@ public sealed class PurpleHost : IAsyncDisposable
         IDataStore store = (IDataStore?)_redis ?? Engine;
         var info = new NodeServerInfo(TimeProvider.System, settings.ConfigFile);
         var metrics = Metrics = new NodeMetrics();
-        _connections = new ConnectionTracker(settings.IdleTimeout, settings.OutputStallTimeout);
+        ConnectionBudget = settings.TotalConnectionLimit ?? DescriptorBudget.ConnectionLimit();
+        _connections = new ConnectionTracker(settings.IdleTimeout, settings.OutputStallTimeout, ConnectionBudget ?? int.MaxValue);
         if (settings.Tls is { } tls) _tls = new TlsCertificates(tls);
         _instruments = new PurpleInstruments(store, metrics, NodeServerInfo.ProductVersion, TimeProvider.System);
         if (_storage is not null) StorageInstruments.Register(_instruments.Meter, _storage.Storage);
@@ -317,6 +318,9 @@ public sealed class PurpleHost : IAsyncDisposable
     }
 
     public NodeSettings Settings { get; }
+
+    /// <summary>Connections the node accepts at once over every listener before refusing more; null: no limit known.</summary>
+    public int? ConnectionBudget { get; }
 
     public PurpleEngine Engine { get; }
 

@@ -48,6 +48,47 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task Connections_past_the_descriptor_budget_are_refused_on_every_listener_and_admitted_again_once_one_closes()
+    {
+        await using var host = await NodeFixture.StartAsync(NodeFixture.Settings() with { TotalConnectionLimit = 2 });
+        Assert.Equal(2, host.ConnectionBudget);
+        await using var a = await RespTestClient.ConnectAsync(host.RespEndPoint!);
+        Assert.Equal("+PONG", (await a.CommandAsync("PING")).ToString());
+        using var m1 = await MemcachedOverTcpTests.McClient.ConnectAsync(host.MemcachedEndPoint!);
+        Assert.StartsWith("VERSION", await m1.CallLineAsync("version\r\n"));
+        // The budget is over all listeners, unlike --maxclients.
+        using (var m2 = await MemcachedOverTcpTests.McClient.ConnectAsync(host.MemcachedEndPoint!))
+            Assert.Equal("ERROR Too many open connections", await m2.CallLineAsync(""));
+        await using (var b = await RespTestClient.ConnectAsync(host.RespEndPoint!))
+        {
+            Assert.Equal("-ERR max number of clients reached", (await b.ReadAsync()).ToString());
+            Assert.True(await b.IsClosedByServerAsync());
+        }
+        await a.DisposeAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string reply;
+        do
+        {
+            await using var again = await RespTestClient.ConnectAsync(host.RespEndPoint!);
+            reply = (await again.CommandAsync("PING")).ToString();
+        } while (reply != "+PONG" && DateTime.UtcNow < deadline);
+        Assert.Equal("+PONG", reply);
+    }
+
+    [Fact]
+    public void The_descriptor_budget_is_the_open_file_limit_less_what_is_open_and_a_reserve()
+    {
+        long? limit = DescriptorBudget.OpenFileLimit();
+        Assert.True(limit is > 0 || !OperatingSystem.IsLinux(), "Linux always states an open-file limit in /proc/self/limits");
+        if (limit is null) return;
+        int open = Directory.GetFileSystemEntries("/proc/self/fd").Length;
+        int? budget = DescriptorBudget.ConnectionLimit();
+        Assert.NotNull(budget);
+        // Other test threads open and close files meanwhile, so allow a little movement around the exact figure.
+        Assert.InRange(budget.Value, Math.Max(0, limit.Value - open - DescriptorBudget.Reserve - 64), Math.Max(0, limit.Value - open - DescriptorBudget.Reserve + 64));
+    }
+
+    [Fact]
     public async Task Idle_clients_are_closed_after_the_idle_timeout_and_busy_ones_are_not()
     {
         await using var host = await NodeFixture.StartAsync(NodeFixture.Settings() with { IdleTimeout = TimeSpan.FromSeconds(1) });

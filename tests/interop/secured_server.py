@@ -24,7 +24,7 @@ def free_ports(n):
 
 
 class SecuredServer:
-    def __init__(self, target, password=True, extra=(), health_url=None, ssl_context=None):
+    def __init__(self, target, password=True, extra=(), health_url=None, ssl_context=None, prefix=()):
         self.ssl_context = ssl_context
         self.dir = tempfile.mkdtemp(prefix="purple-auth-")
         self.resp, self.memcached, self.http, self.grpc = free_ports(4)
@@ -42,7 +42,7 @@ class SecuredServer:
                     f.write(PASSWORD + "\n")
                 args += ["--requirepass-file", password_file]
             binary = os.environ.get("PURPLE_BIN") or os.path.join(ROOT, "Purple.Node/bin/Release/net10.0/purple-node")
-            self.proc = subprocess.Popen([binary, "--host", "127.0.0.1", "--resp-port", str(self.resp),
+            self.proc = subprocess.Popen([*prefix, binary, "--host", "127.0.0.1", "--resp-port", str(self.resp),
                                           "--memcached-port", str(self.memcached), "--http-port", str(self.http),
                                           "--grpc-port", str(self.grpc), "--capacity", "64MB", *args, *extra],
                                          stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
