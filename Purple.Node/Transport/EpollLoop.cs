@@ -90,7 +90,17 @@ internal sealed unsafe class EpollLoop : IDisposable
                         continue;
                     }
                     EpollConnection? connection = fd < _byFd.Length ? _byFd[fd] : null;
-                    connection?.OnEvents(EpollNative.EventsAt(events, i));
+                    if (connection is null) continue;
+                    try
+                    {
+                        connection.OnEvents(EpollNative.EventsAt(events, i));
+                    }
+                    catch (Exception ex)
+                    {
+                        // A bug must cost this connection, never the loop and every connection it serves.
+                        _logger.LogError(ex, "Connection {ConnectionId} failed on the I/O thread {Thread}", connection.ConnectionId, _thread.Name);
+                        connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("the transport failed"));
+                    }
                 }
                 // Posted work runs after the batch, so a descriptor closed and reused by it cannot receive an
                 // event that was meant for the connection before.
