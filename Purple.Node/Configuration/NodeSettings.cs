@@ -39,7 +39,10 @@ public sealed record NodeSettings(
     public int? TotalConnectionLimit { get; init; }
 
     /// <summary>What serves the listeners' sockets (--transport).</summary>
-    public NodeTransport Transport { get; init; } = Purple.Node.Transport.EpollNative.IsSupported ? NodeTransport.Epoll : NodeTransport.Sockets;
+    public NodeTransport Transport { get; init; } = DefaultTransport;
+
+    /// <summary>--transport auto: epoll where the platform has it (Linux), Kestrel's socket transport elsewhere.</summary>
+    public static NodeTransport DefaultTransport => Purple.Node.Transport.EpollNative.IsSupported ? NodeTransport.Epoll : NodeTransport.Sockets;
 
     /// <summary>The epoll transport's I/O threads (--io-threads; one per core unless set).</summary>
     public int IoThreads { get; init; } = Environment.ProcessorCount;

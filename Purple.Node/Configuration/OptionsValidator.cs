@@ -143,7 +143,7 @@ public static class OptionsValidator
         switch (o.Transport.ToLowerInvariant())
         {
             case "" or "auto":
-                return Purple.Node.Transport.EpollNative.IsSupported ? NodeTransport.Epoll : NodeTransport.Sockets;
+                return NodeSettings.DefaultTransport;
             case "sockets":
                 return NodeTransport.Sockets;
             case "epoll" when Purple.Node.Transport.EpollNative.IsSupported:

@@ -39,7 +39,6 @@ internal sealed class EpollConnection : ConnectionContext,
     private bool _wantRead;
     private bool _wantWrite;
     private uint _registeredEvents;
-    private bool _registered;
     private bool _descriptorClosed;
     private TaskCompletionSource? _writable;
 
@@ -366,8 +365,8 @@ internal sealed class EpollConnection : ConnectionContext,
         lock (_lock)
         {
             if (_descriptorClosed) return;
-            if (_registered) EpollNative.Control(_loop.Epoll, EpollNative.CtlDel, Fd, 0, 0);
-            _registered = false;
+            if (_registeredEvents != 0) EpollNative.Control(_loop.Epoll, EpollNative.CtlDel, Fd, 0, 0);
+            _registeredEvents = 0;
             _descriptorClosed = true;
         }
         _loop.Detach(this);
@@ -389,28 +388,21 @@ internal sealed class EpollConnection : ConnectionContext,
     /// socket nobody is reading cannot keep the loop spinning (epoll reports hang-ups whatever the mask).</summary>
     private void SetInterest(bool? read = null, bool? write = null)
     {
+        int error;
         lock (_lock)
         {
             if (_descriptorClosed) return;
             if (read is bool r) _wantRead = r;
             if (write is bool w) _wantWrite = w;
             uint wanted = (_wantRead ? EpollNative.In : 0) | (_wantWrite ? EpollNative.Out : 0);
-            if (wanted == 0)
-            {
-                if (_registered) EpollNative.Control(_loop.Epoll, EpollNative.CtlDel, Fd, 0, 0);
-                _registered = false;
-            }
-            else if (!_registered)
-            {
-                EpollNative.Control(_loop.Epoll, EpollNative.CtlAdd, Fd, wanted, (ulong)Fd);
-                _registered = true;
-            }
-            else if (wanted != _registeredEvents)
-            {
-                EpollNative.Control(_loop.Epoll, EpollNative.CtlMod, Fd, wanted, (ulong)Fd);
-            }
-            _registeredEvents = wanted;
+            if (wanted == _registeredEvents) return;
+            // Registered means a non-empty mask: nothing wanted is a removal, not an empty registration.
+            int op = wanted == 0 ? EpollNative.CtlDel : _registeredEvents == 0 ? EpollNative.CtlAdd : EpollNative.CtlMod;
+            error = EpollNative.Control(_loop.Epoll, op, Fd, wanted, (ulong)Fd);
+            if (error == 0) _registeredEvents = wanted;
         }
+        // A socket epoll will not watch (out of watches or memory) would never be woken: close it rather than strand it.
+        if (error != 0) Abort(new ConnectionAbortedException($"epoll_ctl failed (errno {error})."));
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

@@ -37,8 +37,6 @@ internal sealed unsafe class EpollLoop : IDisposable
 
     public int Epoll => _epoll;
 
-    public bool OnLoopThread => Thread.CurrentThread == _thread;
-
     /// <summary>Runs <paramref name="work"/> on the loop thread, after the events it is handling now.</summary>
     public void Post(Action<object?> work, object? state)
     {
