@@ -107,8 +107,9 @@ public sealed class PurpleOptions
     public string? PostgresPasswordFile { get; set; }
 
     /// <summary>
-    /// "yes" runs protocol code on the socket's I/O thread instead of handing each read to the thread
-    /// pool (Kestrel's UnsafePreferInlineScheduling plus inline socket completions). Measured faster on
+    /// "yes" runs protocol code on the I/O thread that received the bytes (the epoll transport's loop, or with
+    /// --transport sockets Kestrel's UnsafePreferInlineScheduling plus inline socket completions) instead of
+    /// handing each read to the thread pool. Measured faster on
     /// small machines (docs/performance.md); safe because no handler blocks.
     /// </summary>
     public string InlineIo { get; set; } = "yes";
