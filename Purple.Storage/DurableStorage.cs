@@ -62,7 +62,9 @@ public sealed partial class DurableStorage : IAsyncDisposable
         _backend = backend;
         _options = options;
         _logger = logger;
-        Journal = new GroupCommitJournal(backend, options.Fsync, logger);
+        // A local file commits in a fsync's time and fails fast; a database server can stall for its timeout, which an
+        // I/O thread must not sit out (docs/storage.md, "Who commits under always").
+        Journal = new GroupCommitJournal(backend, options.Fsync, logger) { CommitOnBatchThreads = backend is SqliteJournalBackend };
     }
 
     public GroupCommitJournal Journal { get; }

@@ -12,9 +12,12 @@ namespace Purple.Storage;
 /// queued as one batch per transaction (group commit), in sequence order, and forces it to disk as the
 /// <see cref="FsyncMode"/> says. It is also the <see cref="IDurabilityBarrier"/> replies wait on; <see cref="JournalReplies"/>
 /// releases them.
-/// Threading: <see cref="Record"/> from any thread; backend journal calls only from the commit thread once started.
+/// Under <c>--fsync always</c> a record made on a <see cref="BatchThread"/> (an epoll I/O loop) is committed by that
+/// thread at the end of its batch instead (docs/storage.md, "Who commits under always").
+/// Threading: <see cref="Record"/> from any thread; backend journal calls under <c>_commitGate</c> once started (the
+/// commit thread, or a batch thread paying its debt).
 /// </summary>
-public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDisposable
+public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBatchDebt, IDisposable
 {
     /// <summary>Largest batch body per transaction; a longer backlog is written as several transactions.</summary>
     private const int MaxBatchBytes = 8 << 20;
@@ -27,7 +30,12 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
     // protocol threads needed to produce the next batch (docs/performance.md, "Durable writes: CPU per request").
     private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
     private readonly Thread _thread;
+    // Held around every backend call and the batch being built; a batch thread only tries it (see Pay).
+    private readonly object _commitGate = new();
+    private readonly List<JournalRecord> _pending = [];
+    private readonly ArrayBufferWriter<byte> _body = new(64 * 1024);
     private volatile bool _recording;
+    private bool _commitOnBatchThreads;
     private volatile bool _stopping;
     private volatile string? _fault;
     private int _sleeping;
@@ -52,6 +60,12 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
     /// <summary>Records queued but not yet written beyond which replies wait for the journal (any fsync mode): a slow disk slows clients instead of growing memory.</summary>
     public long MaxBacklog { get; init; } = 200_000;
 
+    /// <summary>
+    /// Under <c>--fsync always</c>, lets a <see cref="BatchThread"/> commit its own batch's records at the batch's end
+    /// instead of waking the commit thread. Only for a backend whose commit cannot stall for long.
+    /// </summary>
+    public bool CommitOnBatchThreads { get; init; }
+
     public FsyncMode Fsync => _fsync;
     public long LastAssigned => Volatile.Read(ref _assigned);
     public long LastWritten => Volatile.Read(ref _written);
@@ -68,6 +82,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
     /// <summary>Starts recording after recovery: the next record gets <paramref name="lastSequence"/> + 1.</summary>
     public void Start(long lastSequence)
     {
+        _commitOnBatchThreads = CommitOnBatchThreads && _fsync == FsyncMode.Always;
         _assigned = _written = _synced = _compacted = lastSequence;
         _recording = true;
         _replies.Start();
@@ -79,8 +94,52 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
         if (!_recording) return;
         long sequence = Interlocked.Increment(ref _assigned);
         _queue.Enqueue(new JournalRecord(sequence, now, command));
+        if (_commitOnBatchThreads && BatchThread.IsCurrent) BatchThread.Owe(this);
+        else WakeCommitThread();
+    }
+
+    private void WakeCommitThread()
+    {
         if (Volatile.Read(ref _sleeping) != 0 && Interlocked.Exchange(ref _sleeping, 0) != 0) _wake.Set();
     }
+
+    /// <summary>
+    /// A batch thread commits what is queued, its own records and any others, and sends the replies that releases from
+    /// here. It never waits: when another thread is committing, that thread looks at the queue again after it lets go
+    /// of the gate; when the store fails, the commit thread takes over and retries.
+    /// </summary>
+    void IBatchDebt.Pay()
+    {
+        while (true)
+        {
+            if (_fault is not null || _stopping)
+            {
+                WakeCommitThread();
+                return;
+            }
+            if (!Monitor.TryEnter(_commitGate)) return;
+            bool written;
+            try
+            {
+                written = CommitQueued(mayRetry: false);
+            }
+            finally
+            {
+                Monitor.Exit(_commitGate);
+            }
+            if (!written)
+            {
+                WakeCommitThread();
+                return;
+            }
+            _replies.ReleaseHere();
+            // Full fence: a thread that failed TryEnter had enqueued first; either it is seen here or it got the gate.
+            Interlocked.MemoryBarrier();
+            if (_queue.IsEmpty) return;
+        }
+    }
+
+    void IBatchDebt.HandOff() => WakeCommitThread();
 
     /// <summary>Asks the commit thread to drop batches wholly at or before <paramref name="sequence"/> (after a snapshot).</summary>
     public void CompactThrough(long sequence)
@@ -135,10 +194,10 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private void Signal()
+    private void Signal(bool wakeReplies = true)
     {
         Interlocked.Exchange(ref _progress, NewSignal()).TrySetResult();
-        _replies.Wake();
+        if (wakeReplies) _replies.Wake();
     }
 
     private void Run()
@@ -158,8 +217,6 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
 
     private void Commit()
     {
-        var pending = new List<JournalRecord>();
-        var body = new ArrayBufferWriter<byte>(64 * 1024);
         long lastSync = Environment.TickCount64;
         while (true)
         {
@@ -169,7 +226,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
             Interlocked.Exchange(ref _sleeping, 1);
             if (_queue.IsEmpty && Volatile.Read(ref _compactThrough) <= _compacted)
             {
-                if (_stopping && pending.Count == 0) break;
+                if (_stopping && PendingCount() == 0) break;
                 _wake.Wait(_fsync == FsyncMode.EverySecond && _written > _synced
                     ? (int)Math.Clamp(1000 - (Environment.TickCount64 - lastSync), 0, 1000)
                     : 1000);
@@ -182,20 +239,41 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
             // protocol threads, in the middle of a batch of requests) lets that batch's records join this transaction:
             // 14 -> 24 records per fsync on 2 cores, and 20-30 % more writes per second (docs/performance.md).
             else if (!_stopping) Thread.Yield();
-            while (_queue.TryDequeue(out var record)) pending.Add(record);
-            // False only when stopping with the store still refusing: what is left cannot be kept, and records queued
-            // behind the dropped ones could never continue the journal, so waiting for them would never end.
-            if (pending.Count > 0 && !WriteContiguous(pending, body)) return;
-            if (_fsync == FsyncMode.EverySecond && Volatile.Read(ref _written) > Volatile.Read(ref _synced)
-                && (Environment.TickCount64 - lastSync >= 1000 || _stopping))
+            lock (_commitGate)
             {
-                SyncNow();
-                lastSync = Environment.TickCount64;
+                // False only when stopping with the store still refusing: what is left cannot be kept, and records queued
+                // behind the dropped ones could never continue the journal, so waiting for them would never end.
+                if (!CommitQueued(mayRetry: true)) return;
+                if (_fsync == FsyncMode.EverySecond && Volatile.Read(ref _written) > Volatile.Read(ref _synced)
+                    && (Environment.TickCount64 - lastSync >= 1000 || _stopping))
+                {
+                    SyncNow();
+                    lastSync = Environment.TickCount64;
+                }
+                long compactThrough = Volatile.Read(ref _compactThrough);
+                if (compactThrough > _compacted) Compact(compactThrough);
             }
-            long compactThrough = Volatile.Read(ref _compactThrough);
-            if (compactThrough > _compacted) Compact(compactThrough);
         }
-        if (_fsync == FsyncMode.EverySecond && _written > _synced) SyncNow();
+        lock (_commitGate)
+        {
+            if (_fsync == FsyncMode.EverySecond && _written > _synced) SyncNow();
+        }
+    }
+
+    private int PendingCount()
+    {
+        lock (_commitGate) return _pending.Count;
+    }
+
+    /// <summary>
+    /// Under the gate: takes what is queued and writes what continues the journal. False when a write failed and
+    /// <paramref name="mayRetry"/> is false (what failed stays pending for the commit thread), or when the journal is
+    /// stopping with the store still refusing.
+    /// </summary>
+    private bool CommitQueued(bool mayRetry)
+    {
+        while (_queue.TryDequeue(out var record)) _pending.Add(record);
+        return _pending.Count == 0 || WriteContiguous(_pending, _body, mayRetry);
     }
 
     /// <summary>
@@ -203,7 +281,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
     /// number (two writers between their increment and their enqueue); it waits in <paramref name="pending"/> until
     /// the gap fills, which it does at once since every number taken is enqueued.
     /// </summary>
-    private bool WriteContiguous(List<JournalRecord> pending, ArrayBufferWriter<byte> body)
+    private bool WriteContiguous(List<JournalRecord> pending, ArrayBufferWriter<byte> body, bool mayRetry)
     {
         pending.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
         long next = _written + 1;
@@ -221,8 +299,14 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
             }
             long first = pending[start].Sequence;
             long last = pending[end - 1].Sequence;
-            if (!AppendWithRetry(first, last, body.WrittenSpan))
+            if (!Append(first, last, body.WrittenSpan, mayRetry))
             {
+                if (!mayRetry)
+                {
+                    // Left for the commit thread, which retries: a batch thread must not sleep on a failing store.
+                    pending.RemoveRange(0, start);
+                    return false;
+                }
                 _logger.LogError("Journal stopped with {Records} records unwritten to {Location}", pending.Count - start + _queue.Count, _backend.Location);
                 pending.Clear();
                 return false;
@@ -234,8 +318,11 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
         return true;
     }
 
-    /// <summary>False only when the journal is stopping and the store still refuses: what is left cannot be kept.</summary>
-    private bool AppendWithRetry(long first, long last, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// False when the store refuses and <paramref name="mayRetry"/> is false, or when the journal is stopping and the
+    /// store still refuses: what is left cannot be kept.
+    /// </summary>
+    private bool Append(long first, long last, ReadOnlySpan<byte> body, bool mayRetry)
     {
         uint crc = JournalBatch.Checksum(first, last, body);
         while (true)
@@ -251,7 +338,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
                 if (_fault is null) _logger.LogError("Journal write to {Location} failed, retrying every second: {Reason}", _backend.Location, ex.Message);
                 _fault = "journal write failed: " + ex.Message;
                 Signal();
-                if (_stopping && Failures > 3) return false;
+                if (!mayRetry || (_stopping && Failures > 3)) return false;
                 Thread.Sleep(1000);
             }
         }
@@ -266,7 +353,8 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IDis
         // synchronous=FULL makes each committed transaction durable; "no" never syncs, so written is all there is.
         if (_fsync != FsyncMode.EverySecond) Volatile.Write(ref _synced, last);
         if (_fsync == FsyncMode.Always) Syncs++;
-        Signal();
+        // A batch thread releases the replies itself once it lets go of the gate (Pay).
+        Signal(wakeReplies: mayRetry);
         return true;
     }
 

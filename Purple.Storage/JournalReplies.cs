@@ -20,7 +20,7 @@ internal sealed class JournalReplies : IDisposable
     private readonly Thread _thread;
     private List<Waiter> _pending = [];
     private List<Waiter> _kept = [];
-    private readonly List<Waiter> _ready = [];
+    [ThreadStatic] private static List<Waiter>? t_ready;
     private int _waiting;
     private volatile bool _stopping;
 
@@ -76,6 +76,17 @@ internal sealed class JournalReplies : IDisposable
         if (Volatile.Read(ref _waiting) > 0) _wake.Set();
     }
 
+    /// <summary>
+    /// Releases, on the calling thread, the waiters the journal has reached (a batch thread that just committed, see
+    /// <see cref="GroupCommitJournal"/>): their replies are sent from here rather than from the releasing thread.
+    /// </summary>
+    public void ReleaseHere()
+    {
+        // Pairs with the fence in WaitAsync, as in Wake.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _waiting) > 0) Release();
+    }
+
     private void Run()
     {
         bool stopping = false;
@@ -83,27 +94,39 @@ internal sealed class JournalReplies : IDisposable
         {
             _wake.Wait();
             _wake.Reset();
-            string? fault = _fault();
-            lock (_gate)
-            {
-                stopping = _stopping;
-                foreach (var waiter in _pending)
-                {
-                    if (stopping || fault is not null || _reached(waiter.Target)) _ready.Add(waiter);
-                    else _kept.Add(waiter);
-                }
-                (_pending, _kept) = (_kept, _pending);
-                _kept.Clear();
-            }
-            Interlocked.Add(ref _waiting, -_ready.Count);
-            foreach (var waiter in _ready)
-            {
-                // Reached wins over a fault: that write is on disk whatever happened after it.
-                if (_reached(waiter.Target)) waiter.TrySetResult();
-                else waiter.TrySetException(new StorageUnavailableException(fault ?? "journal stopped"));
-            }
-            _ready.Clear();
+            stopping = Release();
         }
+    }
+
+    /// <summary>Completes the waiters that are due; true once stopping. Any thread; continuations run on it.</summary>
+    private bool Release()
+    {
+        // Taken off the thread while in use: a continuation run below may, on the same thread, release again.
+        var ready = t_ready ?? [];
+        t_ready = null;
+        string? fault = _fault();
+        bool stopping;
+        lock (_gate)
+        {
+            stopping = _stopping;
+            foreach (var waiter in _pending)
+            {
+                if (stopping || fault is not null || _reached(waiter.Target)) ready.Add(waiter);
+                else _kept.Add(waiter);
+            }
+            (_pending, _kept) = (_kept, _pending);
+            _kept.Clear();
+        }
+        Interlocked.Add(ref _waiting, -ready.Count);
+        foreach (var waiter in ready)
+        {
+            // Reached wins over a fault: that write is on disk whatever happened after it.
+            if (_reached(waiter.Target)) waiter.TrySetResult();
+            else waiter.TrySetException(new StorageUnavailableException(fault ?? "journal stopped"));
+        }
+        ready.Clear();
+        t_ready = ready;
+        return stopping;
     }
 
     /// <summary>

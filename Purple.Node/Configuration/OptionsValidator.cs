@@ -130,13 +130,21 @@ public static class OptionsValidator
             Tls = tls,
             MaxClients = o.MaxClients,
             Transport = transport,
-            IoThreads = o.IoThreads == 0 ? Environment.ProcessorCount : o.IoThreads,
+            IoThreads = o.IoThreads == 0 ? DefaultIoThreads(storage) : o.IoThreads,
             IdleTimeout = idleTimeout,
             OutputStallTimeout = stallTimeout,
             Storage = storage,
             Redis = redis,
         };
     }
+
+    /// <summary>
+    /// One per core; but one in all with a local journal under --fsync always, as Redis has: each I/O loop then commits
+    /// the records of its own batches (docs/storage.md, "Who commits under always"), and on a small machine two loops
+    /// make twice the commits, each half the size, for more CPU per write (docs/performance.md).
+    /// </summary>
+    private static int DefaultIoThreads(StorageSettings? storage) =>
+        storage is { Fsync: Purple.Storage.FsyncMode.Always, Postgres: null } ? 1 : Environment.ProcessorCount;
 
     private static NodeTransport Transport(PurpleOptions o, List<string> errors)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Purple.Core.Execution;
 
 namespace Purple.Node.Transport;
 
@@ -66,6 +67,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private void Run()
     {
         byte* events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * EpollNative.EventSize));
+        BatchThread.Enlist();
         try
         {
             while (!_stopping)
@@ -103,6 +105,7 @@ internal sealed unsafe class EpollLoop : IDisposable
                 // Posted work runs after the batch, so a descriptor closed and reused by it cannot receive an
                 // event that was meant for the connection before.
                 if (woken) RunPosted();
+                PayDebts();
             }
         }
         catch (Exception ex)
@@ -112,6 +115,19 @@ internal sealed unsafe class EpollLoop : IDisposable
         finally
         {
             NativeMemory.Free(events);
+        }
+    }
+
+    /// <summary>What this batch left owing (the journal's commit under --fsync always), paid before the next wait.</summary>
+    private void PayDebts()
+    {
+        try
+        {
+            BatchThread.PayDebts();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Work owed at the end of a batch on the I/O thread {Thread} failed", _thread.Name);
         }
     }
 

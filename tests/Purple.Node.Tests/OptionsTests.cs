@@ -86,6 +86,15 @@ public class OptionsTests
     }
 
     [Fact]
+    public void A_local_journal_under_fsync_always_defaults_to_one_io_thread_and_an_explicit_count_still_wins()
+    {
+        Assert.Equal(1, Validate(["--storage", "sqlite", "--data-dir", "/tmp/x", "--fsync", "always"], out _)!.IoThreads);
+        Assert.Equal(Environment.ProcessorCount, Validate(["--storage", "sqlite", "--data-dir", "/tmp/x", "--fsync", "everysec"], out _)!.IoThreads);
+        Assert.Equal(Environment.ProcessorCount, Validate(["--storage", "postgres", "--postgres", "Host=127.0.0.1;Username=p;Database=p", "--fsync", "always"], out _)!.IoThreads);
+        Assert.Equal(3, Validate(["--storage", "sqlite", "--data-dir", "/tmp/x", "--fsync", "always", "--io-threads", "3"], out _)!.IoThreads);
+    }
+
+    [Fact]
     public void Durable_storage_settings_are_validated_and_resolved()
     {
         Assert.Null(Validate(["--storage", "sqlite", "--fsync", "sometimes"], out var errors));

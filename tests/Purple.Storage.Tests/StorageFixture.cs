@@ -282,10 +282,11 @@ internal sealed class StartedJournal : IDisposable
 {
     private readonly IJournalBackend _backend;
 
-    public StartedJournal(FsyncMode fsync)
+    public StartedJournal(FsyncMode fsync, bool commitOnBatchThreads = false, Func<IJournalBackend, IJournalBackend>? wrap = null)
     {
         _backend = Dir.CreateBackend(fsync);
-        Journal = new GroupCommitJournal(_backend, fsync, new ListLogger());
+        if (wrap is not null) _backend = wrap(_backend);
+        Journal = new GroupCommitJournal(_backend, fsync, new ListLogger()) { CommitOnBatchThreads = commitOnBatchThreads };
         Journal.Start(0);
     }
 
