@@ -181,8 +181,8 @@ public static class Program
           --log-format text|json    log line format (default text)
           --inline-io yes|no        run protocol code on socket I/O threads (default yes)
           --transport auto|epoll|sockets  what serves the listeners' sockets (default auto: epoll on Linux)
-          --io-threads N            the epoll transport's I/O threads (default 0: one per core, one under
-                                    --storage sqlite --fsync always)
+          --io-threads N            the epoll transport's I/O threads (default 0: 3/4 of the cores, at least
+                                    one; one under --storage sqlite --fsync always)
           --active-defrag yes|no    compact the GC heap when idle after a load (default yes)
         Every option can also be set as PURPLE__<Name> (e.g. PURPLE__RespPort=6380) or in the JSON file.
         See purple.sample.json.

@@ -44,8 +44,15 @@ public sealed record NodeSettings(
     /// <summary>--transport auto: epoll where the platform has it (Linux), Kestrel's socket transport elsewhere.</summary>
     public static NodeTransport DefaultTransport => Purple.Node.Transport.EpollNative.IsSupported ? NodeTransport.Epoll : NodeTransport.Sockets;
 
-    /// <summary>The epoll transport's I/O threads (--io-threads; one per core unless set).</summary>
-    public int IoThreads { get; init; } = Environment.ProcessorCount;
+    /// <summary>The epoll transport's I/O threads (--io-threads; <see cref="DefaultIoThreads"/> unless set).</summary>
+    public int IoThreads { get; init; } = DefaultIoThreads;
+
+    /// <summary>
+    /// Three quarters of the cores, at least one — Redis's advice for its io-threads (2–3 of 4 cores, 6 of 8): the rest
+    /// is left to the GC, the journal, timers and whatever shares the machine. On 2 cores that is one loop, which spent
+    /// less CPU per request than two on every row and kept p99 near Redis's (docs/performance.md).
+    /// </summary>
+    public static int DefaultIoThreads => Math.Max(1, Environment.ProcessorCount * 3 / 4);
 
     /// <summary>RESP and memcached clients silent this long are closed; zero never (--idle-timeout).</summary>
     public TimeSpan IdleTimeout { get; init; }

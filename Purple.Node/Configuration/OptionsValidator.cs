@@ -110,7 +110,7 @@ public static class OptionsValidator
         var transport = Transport(o, errors);
         if (o.IoThreads < 0 || o.IoThreads > 256)
         {
-            errors.Add($"--io-threads {o.IoThreads} must be between 0 (one per core) and 256.");
+            errors.Add($"--io-threads {o.IoThreads} must be between 0 (the default: 3/4 of the cores) and 256.");
         }
         var redis = RedisSettings(o, errors);
         // Redis calls block the calling thread until Redis answers; on a socket I/O thread that would stall every
@@ -139,12 +139,12 @@ public static class OptionsValidator
     }
 
     /// <summary>
-    /// One per core; but one in all with a local journal under --fsync always, as Redis has: each I/O loop then commits
-    /// the records of its own batches (docs/storage.md, "Who commits under always"), and on a small machine two loops
-    /// make twice the commits, each half the size, for more CPU per write (docs/performance.md).
+    /// <see cref="NodeSettings.DefaultIoThreads"/>; but one in all with a local journal under --fsync always, as Redis
+    /// has: each I/O loop then commits the records of its own batches (docs/storage.md, "Who commits under always"), and
+    /// two loops make twice the commits, each half the size, for more CPU per write (docs/performance.md).
     /// </summary>
     private static int DefaultIoThreads(StorageSettings? storage) =>
-        storage is { Fsync: Purple.Storage.FsyncMode.Always, Postgres: null } ? 1 : Environment.ProcessorCount;
+        storage is { Fsync: Purple.Storage.FsyncMode.Always, Postgres: null } ? 1 : NodeSettings.DefaultIoThreads;
 
     private static NodeTransport Transport(PurpleOptions o, List<string> errors)
     {

@@ -120,7 +120,7 @@ public sealed class PurpleOptions
     /// </summary>
     public string Transport { get; set; } = "auto";
 
-    /// <summary>I/O threads of the epoll transport; 0 means one per core, or one with --storage sqlite --fsync always.</summary>
+    /// <summary>I/O threads of the epoll transport; 0 means three quarters of the cores (at least one), or one with --storage sqlite --fsync always.</summary>
     public int IoThreads { get; set; }
 
     /// <summary>

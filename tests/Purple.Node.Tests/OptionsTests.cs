@@ -67,7 +67,7 @@ public class OptionsTests
     [InlineData("--storage", "tape", "--storage 'tape' must be memory, sqlite (alias disk), postgres or redis")]
     [InlineData("--active-defrag", "maybe", "--active-defrag 'maybe' must be yes or no")]
     [InlineData("--transport", "uring", "--transport 'uring' must be auto, epoll or sockets")]
-    [InlineData("--io-threads", "-1", "--io-threads -1 must be between 0 (one per core) and 256")]
+    [InlineData("--io-threads", "-1", "--io-threads -1 must be between 0 (the default: 3/4 of the cores) and 256")]
     public void Invalid_values_are_reported_with_what_to_fix(string flag, string value, string expected)
     {
         var s = Validate([flag, value], out var errors);
@@ -76,11 +76,11 @@ public class OptionsTests
     }
 
     [Fact]
-    public void The_transport_is_epoll_on_linux_unless_sockets_is_asked_for_and_io_threads_default_to_the_cores()
+    public void The_transport_is_epoll_on_linux_unless_sockets_is_asked_for_and_io_threads_default_to_three_quarters_of_the_cores()
     {
         var s = Validate([], out _);
         Assert.Equal(OperatingSystem.IsLinux() ? NodeTransport.Epoll : NodeTransport.Sockets, s!.Transport);
-        Assert.Equal(Environment.ProcessorCount, s.IoThreads);
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount * 3 / 4), s.IoThreads);
         s = Validate(["--transport", "sockets", "--io-threads", "1"], out _);
         Assert.Equal((NodeTransport.Sockets, 1), (s!.Transport, s.IoThreads));
     }
@@ -89,8 +89,8 @@ public class OptionsTests
     public void A_local_journal_under_fsync_always_defaults_to_one_io_thread_and_an_explicit_count_still_wins()
     {
         Assert.Equal(1, Validate(["--storage", "sqlite", "--data-dir", "/tmp/x", "--fsync", "always"], out _)!.IoThreads);
-        Assert.Equal(Environment.ProcessorCount, Validate(["--storage", "sqlite", "--data-dir", "/tmp/x", "--fsync", "everysec"], out _)!.IoThreads);
-        Assert.Equal(Environment.ProcessorCount, Validate(["--storage", "postgres", "--postgres", "Host=127.0.0.1;Username=p;Database=p", "--fsync", "always"], out _)!.IoThreads);
+        Assert.Equal(NodeSettings.DefaultIoThreads, Validate(["--storage", "sqlite", "--data-dir", "/tmp/x", "--fsync", "everysec"], out _)!.IoThreads);
+        Assert.Equal(NodeSettings.DefaultIoThreads, Validate(["--storage", "postgres", "--postgres", "Host=127.0.0.1;Username=p;Database=p", "--fsync", "always"], out _)!.IoThreads);
         Assert.Equal(3, Validate(["--storage", "sqlite", "--data-dir", "/tmp/x", "--fsync", "always", "--io-threads", "3"], out _)!.IoThreads);
     }
 
