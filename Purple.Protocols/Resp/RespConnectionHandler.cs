@@ -141,8 +141,17 @@ public sealed class RespConnectionHandler : ConnectionHandler
         SequencePosition consumed = buffer.Start;
         session.LastInteractionTimestamp = _server.Time.GetTimestamp();
         session.CommandClock = System.Diagnostics.Stopwatch.GetTimestamp();
+        // Look-ahead over pipelined commands (RespKeyScanner) in the common case of a batch in one segment.
+        ReadOnlySpan<byte> span = buffer.IsSingleSegment ? buffer.FirstSpan : default;
+        bool lookAhead = !span.IsEmpty;
+        int prefetchedTo = 0;
         while (!session.Closing)
         {
+            if (lookAhead)
+            {
+                int at = (int)buffer.GetOffset(consumed);
+                if (at >= prefetchedTo) lookAhead = PrefetchAhead(session, span, at, out prefetchedTo);
+            }
             var status = RespRequestParser.TryParse(buffer.Slice(consumed), args, _server.Limits, out SequencePosition next, out string? error);
             if (status == RespParseStatus.Incomplete) break;
             if (status == RespParseStatus.Error)
@@ -164,5 +173,22 @@ public sealed class RespConnectionHandler : ConnectionHandler
             }
         }
         return consumed;
+    }
+
+    /// <summary>Commands whose keys are fetched together; a pipeline's next window is looked at when its run reaches it.</summary>
+    private const int PrefetchWindow = 16;
+
+    /// <summary>
+    /// Asks the store to fetch the keys of the next commands together: walked one by one, each key's lookup is a chain of
+    /// cache misses paid in turn. False when fewer than two were found (an unpipelined request, or a frame the scanner
+    /// does not read): the rest of this batch goes without.
+    /// </summary>
+    private static bool PrefetchAhead(RespSession session, ReadOnlySpan<byte> span, int at, out int prefetchedTo)
+    {
+        Span<Range> keys = stackalloc Range[PrefetchWindow];
+        int found = RespKeyScanner.FindKeys(span, at, keys, out prefetchedTo);
+        if (found < 2) return false;
+        session.Store.PrefetchKeys(session.Db, span, keys[..found]);
+        return true;
     }
 }
