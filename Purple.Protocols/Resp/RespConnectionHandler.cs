@@ -144,6 +144,11 @@ public sealed class RespConnectionHandler : ConnectionHandler
         // Look-ahead over pipelined commands (RespKeyScanner) in the common case of a batch in one segment.
         ReadOnlySpan<byte> span = buffer.IsSingleSegment ? buffer.FirstSpan : default;
         bool lookAhead = !span.IsEmpty;
+        if (session.LookAheadPause > 0)
+        {
+            session.LookAheadPause--;
+            lookAhead = false;
+        }
         int prefetchedTo = 0;
         while (!session.Closing)
         {
@@ -179,16 +184,35 @@ public sealed class RespConnectionHandler : ConnectionHandler
     private const int PrefetchWindow = 16;
 
     /// <summary>
+    /// Read batches a connection goes without looking ahead once a look found one key over and over: the scan is then
+    /// pure cost, ~0.2 µs per pipelined SADD to one set (docs/performance.md).
+    /// </summary>
+    private const int LookAheadPauseBatches = 64;
+
+    /// <summary>
     /// Asks the store to fetch the keys of the next commands together: walked one by one, each key's lookup is a chain of
     /// cache misses paid in turn. False when fewer than two were found (an unpipelined request, or a frame the scanner
-    /// does not read): the rest of this batch goes without.
+    /// does not read): the rest of this batch goes without; or when all were one key: the next
+    /// <see cref="LookAheadPauseBatches"/> batches go without too.
     /// </summary>
     private static bool PrefetchAhead(RespSession session, ReadOnlySpan<byte> span, int at, out int prefetchedTo)
     {
         Span<Range> keys = stackalloc Range[PrefetchWindow];
         int found = RespKeyScanner.FindKeys(span, at, keys, out prefetchedTo);
+        // Not a reason to pause: a read often ends inside a pipeline, leaving one whole command for the next batch.
         if (found < 2) return false;
-        session.Store.PrefetchKeys(session.Db, span, keys[..found]);
+        // A pipeline on one key (SADD to one set, INCR of one counter) has nothing to overlap: its lookup stays cached.
+        int distinct = 1;
+        for (int i = 1; i < found; i++)
+        {
+            if (!span[keys[i]].SequenceEqual(span[keys[distinct - 1]])) keys[distinct++] = keys[i];
+        }
+        if (distinct < 2)
+        {
+            session.LookAheadPause = LookAheadPauseBatches;
+            return false;
+        }
+        session.Store.PrefetchKeys(session.Db, span, keys[..distinct]);
         return true;
     }
 }

@@ -51,6 +51,9 @@ public sealed class RespSession
     /// <summary>When the current command's time started: set when a read batch starts, then at each command's end.</summary>
     internal long CommandClock = System.Diagnostics.Stopwatch.GetTimestamp();
 
+    /// <summary>Read batches left before the handler looks ahead for keys to prefetch again (RespConnectionHandler.PrefetchAhead).</summary>
+    internal int LookAheadPause;
+
     /// <summary>Set by QUIT or CLIENT KILL: the read loop flushes and closes.</summary>
     public bool Closing { get; internal set; }
 
