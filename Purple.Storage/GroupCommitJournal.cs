@@ -35,7 +35,6 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBat
     private readonly List<JournalRecord> _pending = [];
     private readonly ArrayBufferWriter<byte> _body = new(64 * 1024);
     private volatile bool _recording;
-    private bool _commitOnBatchThreads;
     private volatile bool _stopping;
     private volatile string? _fault;
     private int _sleeping;
@@ -82,7 +81,6 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBat
     /// <summary>Starts recording after recovery: the next record gets <paramref name="lastSequence"/> + 1.</summary>
     public void Start(long lastSequence)
     {
-        _commitOnBatchThreads = CommitOnBatchThreads && _fsync == FsyncMode.Always;
         _assigned = _written = _synced = _compacted = lastSequence;
         _recording = true;
         _replies.Start();
@@ -94,7 +92,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBat
         if (!_recording) return;
         long sequence = Interlocked.Increment(ref _assigned);
         _queue.Enqueue(new JournalRecord(sequence, now, command));
-        if (_commitOnBatchThreads && BatchThread.IsCurrent) BatchThread.Owe(this);
+        if (_fsync == FsyncMode.Always && CommitOnBatchThreads && BatchThread.IsCurrent) BatchThread.Owe(this);
         else WakeCommitThread();
     }
 
@@ -273,16 +271,18 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBat
     private bool CommitQueued(bool mayRetry)
     {
         while (_queue.TryDequeue(out var record)) _pending.Add(record);
-        return _pending.Count == 0 || WriteContiguous(_pending, _body, mayRetry);
+        return _pending.Count == 0 || WriteContiguous(mayRetry);
     }
 
     /// <summary>
     /// Writes the records that continue the journal without a gap. A record can be dequeued before one with a lower
-    /// number (two writers between their increment and their enqueue); it waits in <paramref name="pending"/> until
+    /// number (two writers between their increment and their enqueue); it waits in <c>_pending</c> until
     /// the gap fills, which it does at once since every number taken is enqueued.
     /// </summary>
-    private bool WriteContiguous(List<JournalRecord> pending, ArrayBufferWriter<byte> body, bool mayRetry)
+    private bool WriteContiguous(bool mayRetry)
     {
+        var pending = _pending;
+        var body = _body;
         pending.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
         long next = _written + 1;
         int taken = 0;

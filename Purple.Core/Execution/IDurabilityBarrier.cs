@@ -15,7 +15,8 @@ public interface IDurabilityBarrier
     /// <summary>
     /// Completes once the journal has reached <paramref name="target"/>. Throws <see cref="StorageUnavailableException"/>
     /// when the journal cannot write (the reply must not claim the write is safe). The caller may resume on the journal's
-    /// own releasing thread (docs/storage.md, "Who sends the held replies"): it must not block there on the journal.
+    /// own releasing thread, or on the I/O loop that committed (docs/storage.md, "Who sends the held replies", "Who commits
+    /// under always"): it must not block there on the journal.
     /// </summary>
     ValueTask WaitAsync(long target, CancellationToken cancellation = default);
 }
