@@ -27,6 +27,16 @@ internal sealed class MemberSet
         return true;
     }
 
+    /// <summary>
+    /// One level of a member's lookup (<see cref="CachePrefetch"/>): 0 the bucket slot, 1 the chain's first node, 2 its
+    /// bytes. The caller holds the owning shard's lock, so the table cannot change under it.
+    /// </summary>
+    public void PrefetchStep(uint hash, int step)
+    {
+        if (step == 0) _table.PrefetchBucket(hash);
+        else if (_table.BucketHead(hash) is { } head) CachePrefetch.Object(step == 1 ? head : head.Key);
+    }
+
     public bool Remove(ReadOnlySpan<byte> member)
     {
         var node = _table.Find(member, HashNode.BucketHash(KeyHash.Hash64(member)));

@@ -89,6 +89,14 @@ public interface IDataStore
     }
 
     /// <summary>
+    /// The same hint for several commands on one set (a pipeline of SADD or SISMEMBER to one key): the store may fetch
+    /// where those members' lookups in the set at <paramref name="key"/> will go. The members are slices of
+    /// <paramref name="buffer"/>; past the first <see cref="MaxPrefetchKeys"/> they are not looked at. Returns whether
+    /// the hint could be used (the key holds a set here), so a caller can stop offering hints nobody takes.
+    /// </summary>
+    bool PrefetchMembers(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> members) => false;
+
+    /// <summary>
     /// Run <paramref name="body"/> with every shard held, so no other client's command interleaves (MULTI/EXEC).
     /// Calls to this store from inside <paramref name="body"/> on the same thread are allowed.
     /// </summary>

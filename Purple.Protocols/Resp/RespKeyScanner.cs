@@ -17,15 +17,25 @@ public static class RespKeyScanner
     /// <paramref name="start"/>; returns how many it found and, in <paramref name="end"/>, where the last command it
     /// walked ends (<paramref name="start"/> when none).
     /// </summary>
-    public static int FindKeys(ReadOnlySpan<byte> buffer, int start, Span<Range> keys, out int end)
+    public static int FindKeys(ReadOnlySpan<byte> buffer, int start, Span<Range> keys, out int end) =>
+        FindKeys(buffer, start, keys, [], out end);
+
+    /// <summary>
+    /// <see cref="FindKeys(ReadOnlySpan{byte}, int, Span{Range}, out int)"/> that also fills
+    /// <paramref name="arguments"/> (when not empty: as long as <paramref name="keys"/>) with each command's argument
+    /// after the key — a set member for SADD or SISMEMBER — or an empty range when it has none.
+    /// </summary>
+    public static int FindKeys(ReadOnlySpan<byte> buffer, int start, Span<Range> keys, Span<Range> arguments, out int end)
     {
+        bool withArguments = !arguments.IsEmpty;
+        if (withArguments && arguments.Length < keys.Length) throw new ArgumentException("room for an argument per key is needed", nameof(arguments));
         int found = 0;
         int at = start;
         end = start;
         while (found < keys.Length && at < buffer.Length && buffer[at] == (byte)'*')
         {
             if (!TryReadLength(buffer, at + 1, out long count, out at) || count < 1 || count > MaxArguments) break;
-            Range key = default;
+            Range key = default, argument = default;
             bool whole = true;
             for (long i = 0; i < count; i++)
             {
@@ -36,11 +46,14 @@ public static class RespKeyScanner
                     break;
                 }
                 if (i == 1) key = new Range(at, at + (int)length);
+                else if (i == 2) argument = new Range(at, at + (int)length);
                 at += (int)length + 2;
             }
             if (!whole) break;
             end = at;
-            if (count >= 2) keys[found++] = key;
+            if (count < 2) continue;
+            if (withArguments) arguments[found] = argument;
+            keys[found++] = key;
         }
         return found;
     }

@@ -38,4 +38,22 @@ public class PrefetchTests
         writer.GetAwaiter().GetResult();
         Assert.Equal(2, e.DbSize(0));
     }
+
+    [Fact]
+    public void Prefetching_members_changes_nothing_and_says_whether_the_key_holds_a_set()
+    {
+        var e = Engine(shards: 4);
+        var buffer = "m1 m2 nope"u8.ToArray();
+        Range[] members = [0..2, 3..5, 6..10];
+        e.Execute(new SAddCommand(0, B("s"), [B("m1"), B("m2")]));
+        e.Set("str", "v");
+        var before = e.GetStats();
+        Assert.True(e.PrefetchMembers(0, "s"u8, buffer, members));
+        Assert.False(e.PrefetchMembers(0, "str"u8, buffer, members)); // not a set: nothing to fetch in it
+        Assert.False(e.PrefetchMembers(0, "absent"u8, buffer, members));
+        Assert.False(e.PrefetchMembers(99, "s"u8, buffer, members));
+        var after = e.GetStats();
+        Assert.Equal((before.Keys, before.UsedBytes, before.Hits, before.Misses), (after.Keys, after.UsedBytes, after.Hits, after.Misses));
+        Assert.Equal(1, e.Execute(new SAddCommand(0, B("s"), [B("m1"), B("m2"), B("m3")])).Integer); // only m3 is new
+    }
 }

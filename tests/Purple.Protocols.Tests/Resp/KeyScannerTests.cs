@@ -36,6 +36,23 @@ public sealed class KeyScannerTests
     }
 
     [Fact]
+    public void The_argument_after_each_key_is_found_beside_it_and_a_command_without_one_gets_an_empty_range_at_zero()
+    {
+        var buffer = Concat(Frame("SADD", "s", "m1", "m2"), Frame("SCARD", "s"), Frame("SISMEMBER", "s", ""), Frame("PING"), Frame("SREM", "s", "m3"));
+        var keys = new Range[16];
+        var arguments = new Range[16];
+        int found = RespKeyScanner.FindKeys(buffer, 0, keys, arguments, out int end);
+        Assert.Equal(4, found);
+        Assert.Equal(buffer.Length, end);
+        Assert.Equal(["s", "s", "s", "s"], keys[..found].Select(r => Encoding.UTF8.GetString(buffer[r])));
+        Assert.Equal(["m1", "", "", "m3"], arguments[..found].Select(r => Encoding.UTF8.GetString(buffer[r])));
+        // SCARD has none; SISMEMBER's empty member is a real range inside the buffer.
+        Assert.Equal(new Range(0, 0), arguments[1]);
+        Assert.True(arguments[2].Start.Value > 0);
+        Assert.Throws<ArgumentException>(() => RespKeyScanner.FindKeys(buffer, 0, keys, new Range[2], out _));
+    }
+
+    [Fact]
     public void Binary_keys_and_values_holding_crlf_and_star_are_read_by_their_lengths()
     {
         var buffer = Concat(Frame("SET", "a\r\n*2\r\nb", "\r\n$3\r\n"), Frame("GET", ""));
@@ -96,15 +113,18 @@ public sealed class KeyScannerTests
         var random = new Random(20261202);
         var alphabet = "*$\r\n0123456789-x"u8.ToArray();
         var keys = new Range[16];
+        var arguments = new Range[16];
         for (int round = 0; round < 20_000; round++)
         {
             var buffer = new byte[random.Next(0, 48)];
             for (int i = 0; i < buffer.Length; i++) buffer[i] = alphabet[random.Next(alphabet.Length)];
-            int found = RespKeyScanner.FindKeys(buffer, 0, keys, out int end);
+            int found = RespKeyScanner.FindKeys(buffer, 0, keys, arguments, out int end);
             Assert.InRange(end, 0, buffer.Length);
             for (int i = 0; i < found; i++)
             {
                 var (offset, length) = keys[i].GetOffsetAndLength(buffer.Length);
+                Assert.InRange(offset + length, 0, end);
+                (offset, length) = arguments[i].GetOffsetAndLength(buffer.Length);
                 Assert.InRange(offset + length, 0, end);
             }
         }
