@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Purple.Core.Execution;
@@ -10,7 +11,8 @@ namespace Purple.Node.Transport;
 /// to the connection's input pipe — with inline scheduling the protocol handler runs right here, as it did on .NET's
 /// socket thread. Threading rules: the table of connections, every receive and every input-pipe write happen on
 /// this thread only; other threads reach it through <see cref="Post"/>. Interest changes (epoll_ctl) may come from
-/// any thread, under the connection's lock.
+/// any thread, under the connection's lock. Sends started on this thread wait for the end of the batch
+/// (<see cref="Sends"/>), as Redis writes its replies before it sleeps again.
 /// </summary>
 internal sealed unsafe class EpollLoop : IDisposable
 {
@@ -22,6 +24,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly ConcurrentQueue<(Action<object?> Work, object? State)> _posted = new();
     private readonly ILogger _logger;
     private EpollConnection?[] _byFd = new EpollConnection?[256];
+    private readonly SendScheduler _sends;
     private int _wakePending;
     private volatile bool _stopping;
 
@@ -32,11 +35,21 @@ internal sealed unsafe class EpollLoop : IDisposable
         _wake = EpollNative.CreateEventFd();
         int error = EpollNative.Control(_epoll, EpollNative.CtlAdd, _wake, EpollNative.In, (ulong)_wake);
         if (error != 0) throw new IOException($"epoll_ctl for the wake-up descriptor failed (errno {error}).");
+        _sends = new SendScheduler();
         _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _sends.LoopThreadId = _thread.ManagedThreadId;
         _thread.Start();
     }
 
     public int Epoll => _epoll;
+
+    /// <summary>
+    /// The reader scheduler of this loop's output pipes. A send woken on the loop thread (a reply flushed by a handler the
+    /// loop is running) runs once every ready socket of the batch has been read and answered, so the replies of a batch
+    /// leave together: a client serving many connections then finds several replies per wake-up rather than one
+    /// (docs/performance.md, "Replies sent at the end of the batch"). Woken on any other thread, it runs there at once.
+    /// </summary>
+    public PipeScheduler Sends => _sends;
 
     /// <summary>Runs <paramref name="work"/> on the loop thread, after the events it is handling now.</summary>
     public void Post(Action<object?> work, object? state)
@@ -105,7 +118,10 @@ internal sealed unsafe class EpollLoop : IDisposable
                 // Posted work runs after the batch, so a descriptor closed and reused by it cannot receive an
                 // event that was meant for the connection before.
                 if (woken) RunPosted();
+                _sends.RunDeferred(_logger);
                 PayDebts();
+                // Replies a commit released, held until it was durable (--fsync always).
+                _sends.RunDeferred(_logger);
             }
         }
         catch (Exception ex)
@@ -114,6 +130,8 @@ internal sealed unsafe class EpollLoop : IDisposable
         }
         finally
         {
+            // No send may be left waiting for a batch that will not end: each connection's send loop must finish.
+            _sends.RunDeferred(_logger);
             NativeMemory.Free(events);
         }
     }
@@ -156,5 +174,42 @@ internal sealed unsafe class EpollLoop : IDisposable
         _thread.Join(TimeSpan.FromSeconds(5));
         _ = EpollNative.Close(_wake);
         _ = EpollNative.Close(_epoll);
+    }
+
+    /// <summary>Defers work scheduled on the loop thread to the end of its batch; runs work from elsewhere inline.</summary>
+    private sealed class SendScheduler : PipeScheduler
+    {
+        // Loop thread only.
+        private List<(Action<object?> Work, object? State)> _deferred = new();
+        private List<(Action<object?> Work, object? State)> _running = new();
+
+        public int LoopThreadId { get; set; }
+
+        public override void Schedule(Action<object?> action, object? state)
+        {
+            if (Environment.CurrentManagedThreadId == LoopThreadId) _deferred.Add((action, state));
+            else action(state);
+        }
+
+        /// <summary>Loop thread: runs what was deferred, and what that defers in turn, until nothing is left.</summary>
+        public void RunDeferred(ILogger logger)
+        {
+            while (_deferred.Count > 0)
+            {
+                (_deferred, _running) = (_running, _deferred);
+                foreach (var (work, state) in _running)
+                {
+                    try
+                    {
+                        work(state);
+                    }
+                    catch (Exception ex)
+                    {
+                        logger.LogError(ex, "A send deferred to the end of an I/O batch failed");
+                    }
+                }
+                _running.Clear();
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
 {
     private readonly EpollLoop[] _loops;
     private readonly PipeOptions _input;
-    private readonly PipeOptions _output;
+    private readonly PipeOptions[] _outputs;
     private int _next;
 
     /// <param name="inline">Protocol code runs on the loop thread (--inline-io yes), or on the thread pool.</param>
@@ -29,7 +29,8 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
         PipeScheduler application = inline ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
         // As Kestrel's socket transport: the input pauses at the read limit, the output at 64 KB.
         _input = new PipeOptions(null, application, PipeScheduler.Inline, maxReadBufferBytes, maxReadBufferBytes / 2, useSynchronizationContext: false);
-        _output = new PipeOptions(null, PipeScheduler.Inline, application, 64 * 1024, 32 * 1024, useSynchronizationContext: false);
+        // Each loop's own: the send loop reading an output pipe is scheduled by that loop (EpollLoop.Sends).
+        _outputs = _loops.Select(loop => new PipeOptions(null, loop.Sends, application, 64 * 1024, 32 * 1024, useSynchronizationContext: false)).ToArray();
     }
 
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
@@ -57,7 +58,7 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
         return ValueTask.FromResult<IConnectionListener>(new Listener(this, socket));
     }
 
-    private EpollLoop NextLoop() => _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)];
+    private int NextLoop() => (int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length);
 
     public void Dispose()
     {
@@ -113,7 +114,8 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
                     accepted.Dispose();
                     continue;
                 }
-                var connection = new EpollConnection(accepted, transport.NextLoop(), transport._input, transport._output);
+                int loop = transport.NextLoop();
+                var connection = new EpollConnection(accepted, transport._loops[loop], transport._input, transport._outputs[loop]);
                 connection.Start();
                 return connection;
             }
