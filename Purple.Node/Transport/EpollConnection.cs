@@ -12,8 +12,9 @@ namespace Purple.Node.Transport;
 /// <summary>
 /// One accepted socket served by an <see cref="EpollLoop"/>: what arrives goes into the input pipe on the loop thread;
 /// what the application flushes to the output pipe is sent by whichever thread flushed — by the loop at the end of its
-/// batch when that thread is the loop (<see cref="EpollLoop.Sends"/>) — or by the loop, once the socket is writable again. The descriptor is closed on the loop thread once both directions have ended, as
-/// Kestrel's socket transport does: the application completing its output shuts the socket down.
+/// batch when that thread is the loop (<see cref="EpollLoop.Sends"/>) — or by the loop, once the socket is writable
+/// again. The descriptor is closed on the loop thread once both directions have ended, as Kestrel's socket transport
+/// does: the application completing its output shuts the socket down.
 /// </summary>
 internal sealed class EpollConnection : ConnectionContext,
     IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature

@@ -23,8 +23,8 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly Thread _thread;
     private readonly ConcurrentQueue<(Action<object?> Work, object? State)> _posted = new();
     private readonly ILogger _logger;
-    private EpollConnection?[] _byFd = new EpollConnection?[256];
     private readonly SendScheduler _sends;
+    private EpollConnection?[] _byFd = new EpollConnection?[256];
     private int _wakePending;
     private volatile bool _stopping;
 
@@ -35,9 +35,8 @@ internal sealed unsafe class EpollLoop : IDisposable
         _wake = EpollNative.CreateEventFd();
         int error = EpollNative.Control(_epoll, EpollNative.CtlAdd, _wake, EpollNative.In, (ulong)_wake);
         if (error != 0) throw new IOException($"epoll_ctl for the wake-up descriptor failed (errno {error}).");
-        _sends = new SendScheduler();
         _thread = new Thread(Run) { IsBackground = true, Name = name };
-        _sends.LoopThreadId = _thread.ManagedThreadId;
+        _sends = new SendScheduler(_thread.ManagedThreadId);
         _thread.Start();
     }
 
@@ -177,17 +176,15 @@ internal sealed unsafe class EpollLoop : IDisposable
     }
 
     /// <summary>Defers work scheduled on the loop thread to the end of its batch; runs work from elsewhere inline.</summary>
-    private sealed class SendScheduler : PipeScheduler
+    private sealed class SendScheduler(int loopThreadId) : PipeScheduler
     {
         // Loop thread only.
         private List<(Action<object?> Work, object? State)> _deferred = new();
         private List<(Action<object?> Work, object? State)> _running = new();
 
-        public int LoopThreadId { get; set; }
-
         public override void Schedule(Action<object?> action, object? state)
         {
-            if (Environment.CurrentManagedThreadId == LoopThreadId) _deferred.Add((action, state));
+            if (Environment.CurrentManagedThreadId == loopThreadId) _deferred.Add((action, state));
             else action(state);
         }
 
