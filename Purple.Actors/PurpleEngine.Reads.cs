@@ -69,15 +69,15 @@ public sealed partial class PurpleEngine
 
     public bool PrefetchMembers(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> members)
     {
-        int count = Math.Min(members.Length, IDataStore.MaxPrefetchKeys);
         if ((uint)db >= (uint)Databases) return false;
-        Span<uint> hashes = stackalloc uint[count];
-        for (int i = 0; i < count; i++) hashes[i] = HashNode.BucketHash(KeyHash.Hash64(buffer[members[i]]));
         var (shard, hash) = Route(key);
         // Under the lock, unlike PrefetchKeys: one shard, and a set's table is walked two levels down.
         lock (shard.Gate)
         {
+            // Checked before hashing the arguments: a one-key pipeline of SETs hands its values here, to be turned down.
             if (shard.Space(db)?.Table.Find(key, hash) is not Entry { Value: MemberSet set }) return false;
+            Span<uint> hashes = stackalloc uint[Math.Min(members.Length, IDataStore.MaxPrefetchKeys)];
+            for (int i = 0; i < hashes.Length; i++) hashes[i] = HashNode.BucketHash(KeyHash.Hash64(buffer[members[i]]));
             for (int step = 0; step < PrefetchSteps; step++)
             {
                 foreach (uint member in hashes) set.PrefetchStep(member, step);

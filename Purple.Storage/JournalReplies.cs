@@ -4,12 +4,14 @@ namespace Purple.Storage;
 
 /// <summary>
 /// Replies held for the journal (<see cref="GroupCommitJournal.WaitAsync"/>), released after each commit by one thread of
-/// their own — or, when an I/O loop made the commit itself, by that loop (<see cref="ReleaseHere"/>). Each waiter is resumed on that thread, one after another, so its reply is sent from there: a group
-/// commit's replies do not go through the thread pool, whose workers would be woken for them and then spin on the two
-/// cores the writers need (docs/storage.md, "Acknowledgement and fsync"). A task with several awaiters would not do:
-/// it runs only the first inline and queues the rest to the pool.
+/// their own — or, when an I/O loop made the commit itself, by that loop (<see cref="ReleaseHere"/>, and the loop sends
+/// them at the end of its batch). Each waiter is resumed on that thread, one after another, so its reply is sent from
+/// there: a group commit's replies do not go through the thread pool, whose workers would be woken for them and then
+/// spin on the two cores the writers need (docs/storage.md, "Acknowledgement and fsync"). A task with several awaiters
+/// would not do: it runs only the first inline and queues the rest to the pool.
 /// Threading: <see cref="WaitAsync"/> from any thread; <see cref="Wake"/> from the commit thread; <see cref="ReleaseHere"/>
-/// from a committing batch thread; continuations run on the releasing thread and must not block on the journal (none does: protocol code only awaits it).
+/// from a committing batch thread; continuations run on the releasing thread and must not block on the journal (none
+/// does: protocol code only awaits it).
 /// </summary>
 internal sealed class JournalReplies : IDisposable
 {
