@@ -16,7 +16,6 @@ public sealed partial class RedisDataStore
     /// <summary>Starts the walk: every <paramref name="period"/>, up to <paramref name="batch"/> entries per database.</summary>
     public void StartSweeper(TimeSpan period, int batch = 500)
     {
-        _sweepCursors = new ulong[Databases];
         _sweeper = new Timer(_ => Sweep(batch), null, period, period);
     }
 
@@ -29,9 +28,21 @@ public sealed partial class RedisDataStore
         var entries = page.Items[1].Items!;
         if (entries.Length == 0) return (next, 0);
         var names = new byte[entries.Length / 2][];
-        for (int i = 0; i < names.Length; i++) names[i] = entries[2 * i].Bulk!;
-        var reply = RunAt(db, slot, names, RedisScripts.DropMetaOfMissing);
-        return (next, reply.IsError ? 0 : reply.Items![1].AsInteger());
+        var seen = new object[names.Length];
+        for (int i = 0; i < names.Length; i++)
+        {
+            names[i] = entries[2 * i].Bulk!;
+            seen[i] = entries[2 * i + 1].Bulk!;
+        }
+        return (next, DropMetaOfMissing(db, slot, names, seen));
+    }
+
+    /// <summary>Drops the metadata of those of <paramref name="names"/> whose key is gone and whose metadata is still
+    /// what the walk saw (<paramref name="seen"/>); returns how many it dropped.</summary>
+    internal long DropMetaOfMissing(int db, int slot, byte[][] names, object[] seen)
+    {
+        var reply = RunAt(db, slot, names, RedisScripts.DropMetaOfMissing, seen);
+        return reply.IsError ? 0 : reply.Items![1].AsInteger();
     }
 
     /// <summary>One step of the walk over every database; returns the entries dropped.</summary>
@@ -39,6 +50,7 @@ public sealed partial class RedisDataStore
     {
         if (Interlocked.Exchange(ref _sweeping, 1) == 1) return 0;
         long removed = 0;
+        if (_sweepCursors.Length != Databases) _sweepCursors = new ulong[Databases];
         try
         {
             if (_cluster is not null) removed = ClusterSweep(batch);

@@ -269,11 +269,14 @@ internal static class RedisScripts
 
     // Drops the metadata of those of KEYS[3..] that no longer exist (expired, or deleted by other clients). The
     // caller finds candidates with HSCAN; they are declared here as KEYS, as Redis asks of scripts (and Garnet's
-    // transactional scripts and Redis Cluster need). Returns {K, removed}.
+    // transactional scripts and Redis Cluster need). ARGV[i] is the metadata HSCAN saw for KEYS[i + 2]: an entry that
+    // changed since (a write gives it a new CAS) is kept, because a server that does not isolate scripts (Garnet
+    // without --lua-transaction-mode) can run a write of the key between this script's EXISTS and its HDEL.
+    // Returns {K, removed}.
     public static readonly RedisScript DropMetaOfMissing = new(Prelude + """
         local removed = 0
         for i = 3, #KEYS do
-          if redis.call('EXISTS', KEYS[i]) == 0 then
+          if redis.call('EXISTS', KEYS[i]) == 0 and redis.call('HGET', KEYS[1], KEYS[i]) == ARGV[i - 2] then
             removed = removed + redis.call('HDEL', KEYS[1], KEYS[i])
           end
         end
