@@ -103,7 +103,7 @@ public sealed partial class PurpleEngine
                 shard.CountLookup(entry);
                 if (entry is null) continue;
                 shard.TouchRead(entry, now);
-                values[i] = entry.IsString ? entry.StringValue : null;
+                values[i] = entry.IsString ? entry.ShareString() : null;
             }
         }
         finally

@@ -7,20 +7,28 @@ namespace Purple.Actors.Storage;
 /// because memory per key is the engine's main cost: rarely used metadata lives in <see cref="FlaggedString"/>
 /// and the bucket hash is recomputed rather than stored (<see cref="HashNode"/>). The per-item state memcached's
 /// meta commands need (<see cref="ItemState"/>) rides in the top bits of the CAS word rather than in a field.
-/// A string's bytes are a byte[] that is never mutated once stored, so readers may return it.
+/// A string's bytes are a byte[] that readers may return, so it is never mutated once anyone else may hold it: a write
+/// copies a new value into the array in place only while the entry <see cref="OwnsBytes">owns</see> it — the engine
+/// made the array itself and has not handed it out since (<see cref="ShareString"/>, <see cref="ToItem"/>). That keeps an
+/// overwrite from allocating, so a key rewritten with values of one length leaves nothing for the GC to promote
+/// (docs/performance.md, "Overwrites in place").
 /// </summary>
 internal sealed class Entry : HashNode
 {
-    /// <summary>The CAS is a counter (<c>PurpleEngine.NextCas</c>) that cannot reach 2^61 — that is 73 years at
-    /// a billion writes a second — so the word's top three bits are free for <see cref="ItemState"/>.</summary>
-    public const ulong CasMask = (1UL << StateShift) - 1;
+    /// <summary>The CAS is a counter (<c>PurpleEngine.NextCas</c>) that cannot reach 2^60 — that is 36 years at
+    /// a billion writes a second — so the word's top three bits are free for <see cref="ItemState"/> and the one below
+    /// them for <see cref="OwnsBytes"/>.</summary>
+    public const ulong CasMask = (1UL << OwnedShift) - 1;
+    private const int OwnedShift = 60;
+    private const ulong OwnedBit = 1UL << OwnedShift;
     private const int StateShift = 61;
+    private const ulong StateBits = 7UL << StateShift;
 
     /// <summary>byte[] or <see cref="FlaggedString"/> for a string, <see cref="MemberSet"/> for a set.</summary>
     public object Value;
     /// <summary>Unix ms; 0 means no expiry.</summary>
     public long ExpiresAt;
-    /// <summary>Low 61 bits: <see cref="Cas"/>. High 3 bits: <see cref="State"/>.</summary>
+    /// <summary>Low 60 bits: <see cref="Cas"/>. Bit 60: the string's array is owned. High 3 bits: <see cref="State"/>.</summary>
     private ulong _casAndState;
     /// <summary>
     /// LRU (and weak, none): ms since the engine epoch (wraps after 49 days; idle time is taken modulo 2^32).
@@ -42,24 +50,52 @@ internal sealed class Entry : HashNode
     public ItemState State
     {
         get => (ItemState)(_casAndState >> StateShift);
-        set => _casAndState = (_casAndState & CasMask) | ((ulong)value << StateShift);
+        set => _casAndState = (_casAndState & ~StateBits) | ((ulong)value << StateShift);
     }
 
     /// <summary>
     /// A write replaced the value: a new CAS and a fresh item — not fetched, not stale, lease free — as memcached
     /// links a new item on every store. Every protocol's writes go through here, so a RESP SET ends a lease too.
+    /// Whether the entry owns its array is a property of the array, and stays until the value is replaced.
     /// </summary>
-    public void NewValue(ulong cas) => _casAndState = cas & CasMask;
+    public void NewValue(ulong cas) => _casAndState = (cas & CasMask) | (_casAndState & OwnedBit);
 
     /// <summary>A change that keeps the value (expiry, rename, invalidation): a new CAS, the state kept.</summary>
     public void NewVersion(ulong cas) => _casAndState = (cas & CasMask) | (_casAndState & ~CasMask);
+
+    /// <summary>
+    /// Whether the value is a plain string in an array only this entry holds: made by <see cref="StoreOwnedString"/>
+    /// and not handed out since. Only then may a write copy new bytes into it.
+    /// </summary>
+    public bool OwnsBytes => (_casAndState & OwnedBit) != 0;
+
+    /// <summary>Stores a plain string (no metadata) in an array the entry owns, copying <paramref name="bytes"/>: in
+    /// place when the owned array has their length, else into a new one. Call after <see cref="NewValue"/>.</summary>
+    public void StoreOwnedString(ReadOnlySpan<byte> bytes)
+    {
+        if (OwnsBytes && Value is byte[] owned && owned.Length == bytes.Length)
+        {
+            bytes.CopyTo(owned);
+            return;
+        }
+        Value = bytes.ToArray();
+        _casAndState |= OwnedBit;
+    }
+
+    /// <summary>The string's bytes, to read under the shard's lock without keeping them.</summary>
+    public ReadOnlySpan<byte> StringSpan => Value as byte[] ?? ((FlaggedString)Value).Bytes;
+
+    /// <summary>The string's array, for a caller that keeps it past the shard's lock: the entry no longer owns it.</summary>
+    public byte[] ShareString()
+    {
+        _casAndState &= ~OwnedBit;
+        return Value as byte[] ?? ((FlaggedString)Value).Bytes;
+    }
 
     /// <summary>A read of the value (not a metadata read).</summary>
     public void MarkFetched() => _casAndState |= (ulong)ItemState.Fetched << StateShift;
 
     public bool IsString => Value is byte[] or FlaggedString;
-
-    public byte[] StringValue => Value as byte[] ?? ((FlaggedString)Value).Bytes;
 
     public uint ClientFlags => (Value as FlaggedString)?.ClientFlags ?? 0;
 
@@ -69,18 +105,27 @@ internal sealed class Entry : HashNode
 
     public bool IsExpired(long now) => ExpiresAt != 0 && ExpiresAt <= now;
 
-    /// <summary>Stores a string with its metadata; the holder is allocated only when there is metadata.</summary>
-    public void SetString(byte[] bytes, uint clientFlags, string? contentType) =>
+    /// <summary>Stores a string with its metadata; the holder is allocated only when there is metadata. The array is
+    /// not owned (the caller may hold it).</summary>
+    public void SetString(byte[] bytes, uint clientFlags, string? contentType)
+    {
+        _casAndState &= ~OwnedBit;
         Value = clientFlags == 0 && contentType is null ? bytes : new FlaggedString(bytes, clientFlags, contentType);
+    }
 
     /// <summary>Replaces a string's bytes, keeping its flags and content type.</summary>
     public void ReplaceBytes(byte[] bytes) => SetString(bytes, ClientFlags, ContentType);
 
-    public StringItem ToItem()
+    /// <summary>The item as it is now; its bytes are shared (<see cref="ShareString"/>).</summary>
+    public StringItem ToItem() => ItemWith(ShareString());
+
+    /// <summary>The item with <paramref name="bytes"/> for its value — a copy of the entry's own that the caller
+    /// already holds — so the entry keeps owning its array.</summary>
+    public StringItem ItemWith(byte[] bytes)
     {
         var flagged = Value as FlaggedString;
         return flagged is null
-            ? new(StringValue, 0, Cas, ExpiresAt, null)
-            : new(flagged.Bytes, flagged.ClientFlags, Cas, ExpiresAt, flagged.ContentType);
+            ? new(bytes, 0, Cas, ExpiresAt, null)
+            : new(bytes, flagged.ClientFlags, Cas, ExpiresAt, flagged.ContentType);
     }
 }

@@ -32,7 +32,7 @@ internal sealed partial class Shard
     }
 
     private static ImageEntry ToImage(int db, Entry entry) => entry.IsString
-        ? new ImageEntry(db, entry.Key, entry.StringValue, null, entry.ExpiresAt, entry.ClientFlags, entry.ContentType)
+        ? new ImageEntry(db, entry.Key, entry.ShareString(), null, entry.ExpiresAt, entry.ClientFlags, entry.ContentType)
         : new ImageEntry(db, entry.Key, null, entry.SetValue.ToArray(), entry.ExpiresAt, 0, null);
 
     /// <summary>Caller holds <see cref="Gate"/>. A snapshot entry stored as it is, replacing the key if present.</summary>
@@ -90,6 +90,6 @@ internal sealed partial class Shard
     {
         var entry = _keyspaces[db] is { } space ? (Entry?)space.Table.Find(key, hash) : null;
         if (entry is null || entry.IsExpired(now) || !entry.IsString) return new DeleteCommand(db, [key]);
-        return new SetCommand(db, key, entry.StringValue, entry.ExpiresAt, ClientFlags: entry.ClientFlags, ContentType: entry.ContentType);
+        return new SetCommand(db, key, entry.ShareString(), entry.ExpiresAt, ClientFlags: entry.ClientFlags, ContentType: entry.ContentType);
     }
 }

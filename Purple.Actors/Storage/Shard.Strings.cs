@@ -17,7 +17,7 @@ internal sealed partial class Shard
         if ((c.Options & SetOptions.ReturnOld) != 0 && existing is not null)
         {
             if (!existing.IsString) return WrongType;
-            old = existing.StringValue;
+            old = existing.ShareString();
         }
         switch (c.Condition)
         {
@@ -48,7 +48,8 @@ internal sealed partial class Shard
             return new ExecResult { Status = ExecStatus.Ok, Value = old, Item = gone };
         }
         var entry = StoreString(space, existing, c.Key, c.Value, c.ClientFlags, c.ContentType, expiresAt, keptState, hash, now);
-        return new ExecResult { Status = ExecStatus.Ok, Value = old, Item = entry.ToItem() };
+        // The command's array holds the same bytes: handing it out leaves the entry owning its own.
+        return new ExecResult { Status = ExecStatus.Ok, Value = old, Item = entry.ItemWith(c.Value) };
     }
 
     /// <summary>MSET's per key: an unconditional SET without expiry, with no command record and no item to return.</summary>
@@ -58,21 +59,27 @@ internal sealed partial class Shard
     private Entry StoreString(Keyspace space, Entry? existing, byte[] key, byte[] value, uint clientFlags, string? contentType,
         long expiresAt, ItemState keptState, uint hash, long now)
     {
+        // A plain string is stored in an array of the entry's own, never the command's (a journal or a reply may still
+        // hold that), so later writes of the same length can copy into it instead of allocating (Entry.OwnsBytes).
+        bool plain = clientFlags == 0 && contentType is null;
         if (existing is null)
         {
             var entry = NewEntry(key, value, now);
             entry.ExpiresAt = expiresAt;
-            entry.SetString(value, clientFlags, contentType);
+            if (plain) entry.StoreOwnedString(value);
+            else entry.SetString(value, clientFlags, contentType);
             Insert(space, entry, hash);
             return entry;
         }
-        long before = MemoryCost.Of(existing);
-        existing.SetString(value, clientFlags, contentType);
+        bool sameCost = plain && existing.OwnsBytes && ((byte[])existing.Value).Length == value.Length;
+        long before = sameCost ? 0 : MemoryCost.Of(existing);
+        if (plain) existing.StoreOwnedString(value);
+        else existing.SetString(value, clientFlags, contentType);
         existing.ExpiresAt = expiresAt;
         existing.NewValue(_engine.NextCas());
         existing.State = keptState;
         Touch(existing, now);
-        UsedBytes += MemoryCost.Of(existing) - before;
+        if (!sameCost) UsedBytes += MemoryCost.Of(existing) - before;
         space.TrackExpiry(existing);
         return existing;
     }
@@ -136,7 +143,7 @@ internal sealed partial class Shard
         if (c.Mode == IncrMode.Signed)
         {
             long current = 0;
-            if (entry is not null && !IntegerText.TryParseRedis(entry.StringValue, out current)) return ExecResult.Fail(PurpleError.NotInteger);
+            if (entry is not null && !IntegerText.TryParseRedis(entry.StringSpan, out current)) return ExecResult.Fail(PurpleError.NotInteger);
             if ((c.Delta > 0 && current > long.MaxValue - c.Delta) || (c.Delta < 0 && current < long.MinValue - c.Delta))
                 return ExecResult.Fail(PurpleError.Overflow);
             result = current + c.Delta;
@@ -145,15 +152,17 @@ internal sealed partial class Shard
         else
         {
             if (entry is null) return ExecResult.Of(ExecStatus.Missing);
-            if (!Purple.Core.CounterText.TryParseMemcached(entry.StringValue, out ulong current)) return ExecResult.Fail(PurpleError.NotInteger);
+            if (!Purple.Core.CounterText.TryParseMemcached(entry.StringSpan, out ulong current)) return ExecResult.Fail(PurpleError.NotInteger);
             ulong delta = unchecked((ulong)c.Delta);
             // memcached: incr wraps at 2^64, decr stops at 0.
             ulong next = c.Mode == IncrMode.MemcachedIncr ? unchecked(current + delta) : (delta > current ? 0 : current - delta);
             result = unchecked((long)next);
             text = IntegerText.Format(next);
         }
-        entry = StoreKeepingMetadata(space, entry, c.Key, hash, text, now);
-        return new ExecResult { Status = ExecStatus.Ok, Integer = result, Item = entry.ToItem() };
+        // A counter's digits go into an array the entry owns (in place while their count stays the same); the reply
+        // gets `text`, so the entry keeps owning it.
+        entry = StoreKeepingMetadata(space, entry, c.Key, hash, text, now, owned: true);
+        return new ExecResult { Status = ExecStatus.Ok, Integer = result, Item = entry.ItemWith(text) };
     }
 
     public ExecResult Append(AppendCommand c, uint hash, long now)
@@ -169,31 +178,46 @@ internal sealed partial class Shard
         else
         {
             if (!entry.IsString) return WrongType;
-            var current = entry.StringValue;
+            var current = entry.StringSpan;
             if ((long)current.Length + c.Value.Length > Limits.MaxStringLength) return ExecResult.Fail(PurpleError.TooLarge);
             combined = new byte[current.Length + c.Value.Length];
-            var (first, second) = c.Prepend ? (c.Value, current) : (current, c.Value);
-            first.CopyTo(combined, 0);
-            second.CopyTo(combined, first.Length);
+            if (c.Prepend)
+            {
+                c.Value.CopyTo(combined, 0);
+                current.CopyTo(combined.AsSpan(c.Value.Length));
+            }
+            else
+            {
+                current.CopyTo(combined);
+                c.Value.CopyTo(combined, current.Length);
+            }
         }
-        entry = StoreKeepingMetadata(space, entry, c.Key, hash, combined, now);
+        entry = StoreKeepingMetadata(space, entry, c.Key, hash, combined, now, owned: false);
         return new ExecResult { Status = ExecStatus.Ok, Integer = combined.Length, Item = entry.ToItem() };
     }
 
-    /// <summary>Replaces a string's bytes but keeps its TTL, flags and content type; creates a plain string when absent.</summary>
-    private Entry StoreKeepingMetadata(Keyspace space, Entry? entry, byte[] key, uint hash, byte[] value, long now)
+    /// <summary>
+    /// Replaces a string's bytes but keeps its TTL, flags and content type; creates a plain string when absent. With
+    /// <paramref name="owned"/> a plain string is stored as the entry's own copy (<see cref="Entry.StoreOwnedString"/>);
+    /// without, <paramref name="value"/> itself is stored (APPEND's new array, whose length always changes).
+    /// </summary>
+    private Entry StoreKeepingMetadata(Keyspace space, Entry? entry, byte[] key, uint hash, byte[] value, long now, bool owned)
     {
         if (entry is null)
         {
             entry = NewEntry(key, value, now);
+            if (owned) entry.StoreOwnedString(value);
             Insert(space, entry, hash);
             return entry;
         }
-        long before = MemoryCost.Of(entry);
-        entry.ReplaceBytes(value);
+        bool plain = entry.Value is byte[];
+        bool sameCost = owned && plain && entry.OwnsBytes && ((byte[])entry.Value).Length == value.Length;
+        long before = sameCost ? 0 : MemoryCost.Of(entry);
+        if (owned && plain) entry.StoreOwnedString(value);
+        else entry.ReplaceBytes(value);
         entry.NewValue(_engine.NextCas());
         Touch(entry, now);
-        UsedBytes += MemoryCost.Of(entry) - before;
+        if (!sameCost) UsedBytes += MemoryCost.Of(entry) - before;
         return entry;
     }
 
@@ -236,6 +260,6 @@ internal sealed partial class Shard
                 space.Untrack(entry);
                 break;
         }
-        return new ExecResult { Status = ExecStatus.Ok, Value = entry.StringValue, Item = entry.ToItem() };
+        return new ExecResult { Status = ExecStatus.Ok, Value = entry.ShareString(), Item = entry.ToItem() };
     }
 }

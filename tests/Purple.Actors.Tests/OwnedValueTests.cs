@@ -1,0 +1,146 @@
+using Purple.Core;
+using Purple.Core.Commands;
+using Purple.Core.Execution;
+using static Purple.Actors.Tests.T;
+
+namespace Purple.Actors.Tests;
+
+/// <summary>
+/// A write copies into a string's array in place only while no one else can hold it (Entry.OwnsBytes): every array the
+/// engine hands out — to a reader, a snapshot, a journal record, a SET's GET — keeps its bytes whatever is written after.
+/// </summary>
+public class OwnedValueTests
+{
+    private static readonly string[] Values = ["aaaa", "bbbb", "cccc", "dddd"];
+
+    private static void Overwrite(PurpleEngine e, string key)
+    {
+        foreach (var value in Values) e.Set(key, value);
+    }
+
+    [Fact]
+    public void A_value_read_keeps_its_bytes_after_same_length_overwrites()
+    {
+        var e = Engine();
+        e.Set("k", "1111");
+        e.Set("k", "2222");
+        Assert.Equal(ReadStatus.Found, e.TryGet(0, B("k"), out var item));
+        Overwrite(e, "k");
+        Assert.Equal("2222", S(item.Value));
+        Assert.Equal("dddd", e.Get("k"));
+    }
+
+    [Fact]
+    public void An_item_read_for_memcached_keeps_its_bytes()
+    {
+        var e = Engine();
+        e.Set("k", "1111");
+        e.Set("k", "2222");
+        Assert.Equal(ReadStatus.Found, e.TryGetItem(0, B("k"), ItemReadOptions.None, out var item, out _));
+        Overwrite(e, "k");
+        Assert.Equal("2222", S(item.Value));
+    }
+
+    [Fact]
+    public void Values_of_a_multi_get_keep_their_bytes()
+    {
+        var e = Engine();
+        e.Execute(new MSetCommand(0, [B("a"), B("b")], [B("1111"), B("2222")], false));
+        e.Execute(new MSetCommand(0, [B("a"), B("b")], [B("3333"), B("4444")], false));
+        var values = e.GetMany(0, [B("a"), B("b")]);
+        e.Execute(new MSetCommand(0, [B("a"), B("b")], [B("5555"), B("6666")], false));
+        Assert.Equal(["3333", "4444"], values.Select(S));
+        Assert.Equal(["5555", "6666"], e.GetMany(0, [B("a"), B("b")]).Select(S));
+    }
+
+    [Fact]
+    public void The_old_value_a_set_returns_keeps_its_bytes()
+    {
+        var e = Engine();
+        e.Set("k", "1111");
+        e.Set("k", "2222");
+        var result = e.Execute(new SetCommand(0, B("k"), B("3333"), Options: SetOptions.ReturnOld));
+        Overwrite(e, "k");
+        Assert.Equal("2222", S(result.Value));
+    }
+
+    [Fact]
+    public void A_command_array_is_never_written_by_later_writes()
+    {
+        // A journal or a reply may still hold the command: the engine keeps a copy, not the command's array.
+        var e = Engine();
+        var first = B("1111");
+        var result = e.Execute(new SetCommand(0, B("k"), first));
+        var second = B("2222");
+        e.Execute(new SetCommand(0, B("k"), second));
+        var values = new[] { B("3333"), B("4444") };
+        e.Execute(new MSetCommand(0, [B("k"), B("m")], values, false));
+        Overwrite(e, "k");
+        Overwrite(e, "m");
+        Assert.Equal("1111", S(first));
+        Assert.Equal("1111", S(result.Item.Value));
+        Assert.Equal("2222", S(second));
+        Assert.Equal(["3333", "4444"], values.Select(S));
+    }
+
+    [Fact]
+    public void A_snapshot_keeps_the_bytes_it_captured()
+    {
+        var e = Engine();
+        e.Set("k", "1111");
+        e.Set("k", "2222");
+        var image = e.CaptureImage(() => 1);
+        Overwrite(e, "k");
+        Assert.Equal("2222", S(Assert.Single(image.Entries).String));
+    }
+
+    [Fact]
+    public void Overwrites_in_place_keep_memory_accounting_exact_and_metadata_right()
+    {
+        var e = Engine();
+        e.Set("k", "1111");
+        long used = e.UsedBytes;
+        Overwrite(e, "k");
+        Assert.Equal(used, e.UsedBytes);
+        // memcached flags move the string into a holder; a plain write of the same length after it is plain again.
+        e.Execute(new SetCommand(0, B("k"), B("5555"), ClientFlags: 7));
+        Assert.Equal(ReadStatus.Found, e.TryGetItem(0, B("k"), ItemReadOptions.None, out var flagged, out _));
+        Assert.Equal(7u, flagged.ClientFlags);
+        Overwrite(e, "k");
+        Assert.Equal(ReadStatus.Found, e.TryGetItem(0, B("k"), ItemReadOptions.None, out var plain, out _));
+        Assert.Equal(0u, plain.ClientFlags);
+        Assert.Equal("dddd", S(plain.Value));
+        Assert.Equal("5555", S(flagged.Value));
+        Assert.Equal(used, e.UsedBytes);
+        e.Set("k", "longer value");
+        Assert.Equal(used + "longer value".Length - 4, e.UsedBytes);
+    }
+
+    [Fact]
+    public void Each_write_of_a_key_still_gets_a_new_cas()
+    {
+        var e = Engine();
+        var casValues = new HashSet<ulong>();
+        for (int i = 0; i < 5; i++) casValues.Add(e.Set("k", "abcd").Item.Cas);
+        Assert.Equal(5, casValues.Count);
+    }
+
+    [Fact]
+    public void A_counter_written_in_place_keeps_every_value_handed_out()
+    {
+        var e = Engine();
+        e.Set("n", "10");
+        var first = e.Execute(new IncrByCommand(0, B("n"), 1));
+        var second = e.Execute(new IncrByCommand(0, B("n"), 1));
+        Assert.Equal(ReadStatus.Found, e.TryGet(0, B("n"), out var read));
+        e.Execute(new IncrByCommand(0, B("n"), 1));
+        e.Execute(new IncrByCommand(0, B("n"), 1));
+        Assert.Equal(["11", "12", "12"], new[] { first.Item.Value, second.Item.Value, read.Value }.Select(S));
+        Assert.Equal("14", e.Get("n"));
+        e.Execute(new IncrByCommand(0, B("n"), 100));
+        Assert.Equal("114", e.Get("n"));
+        long used = e.UsedBytes;
+        e.Execute(new IncrByCommand(0, B("n"), 1));
+        Assert.Equal(used, e.UsedBytes);
+    }
+}
