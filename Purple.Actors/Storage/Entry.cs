@@ -64,21 +64,32 @@ internal sealed class Entry : HashNode
     public void NewVersion(ulong cas) => _casAndState = (cas & CasMask) | (_casAndState & ~CasMask);
 
     /// <summary>
-    /// Whether the value is a plain string in an array only this entry holds: made by <see cref="StoreOwnedString"/>
-    /// and not handed out since. Only then may a write copy new bytes into it.
+    /// Whether the string's array (the value, or the bytes of its <see cref="FlaggedString"/>) is one only this entry
+    /// holds: made by <see cref="StoreOwnedString"/> and not handed out since. Only then may a write copy into it.
     /// </summary>
     public bool OwnsBytes => (_casAndState & OwnedBit) != 0;
 
-    /// <summary>Stores a plain string (no metadata) in an array the entry owns, copying <paramref name="bytes"/>: in
-    /// place when the owned array has their length, else into a new one. Call after <see cref="NewValue"/>.</summary>
-    public void StoreOwnedString(ReadOnlySpan<byte> bytes)
+    /// <summary>Whether a string of this length and metadata can be written over the owned one in place: the memory
+    /// it costs is then the same too.</summary>
+    public bool CanOverwriteInPlace(int length, uint clientFlags, string? contentType) => OwnsBytes && (Value switch
     {
-        if (OwnsBytes && Value is byte[] owned && owned.Length == bytes.Length)
+        byte[] bytes => clientFlags == 0 && contentType is null && bytes.Length == length,
+        FlaggedString flagged => flagged.ClientFlags == clientFlags && string.Equals(flagged.ContentType, contentType, StringComparison.Ordinal)
+            && flagged.Bytes.Length == length,
+        _ => false,
+    });
+
+    /// <summary>Stores a string and its metadata in an array the entry owns, copying <paramref name="bytes"/>: in place
+    /// when <see cref="CanOverwriteInPlace"/>, else into a new array (and holder, with metadata).</summary>
+    public void StoreOwnedString(ReadOnlySpan<byte> bytes, uint clientFlags, string? contentType)
+    {
+        if (CanOverwriteInPlace(bytes.Length, clientFlags, contentType))
         {
-            bytes.CopyTo(owned);
+            bytes.CopyTo(Value as byte[] ?? ((FlaggedString)Value).Bytes);
             return;
         }
-        Value = bytes.ToArray();
+        var copy = bytes.ToArray();
+        Value = clientFlags == 0 && contentType is null ? copy : new FlaggedString(copy, clientFlags, contentType);
         _casAndState |= OwnedBit;
     }
 

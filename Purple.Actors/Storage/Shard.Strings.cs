@@ -59,22 +59,20 @@ internal sealed partial class Shard
     private Entry StoreString(Keyspace space, Entry? existing, byte[] key, byte[] value, uint clientFlags, string? contentType,
         long expiresAt, ItemState keptState, uint hash, long now)
     {
-        // A plain string is stored in an array of the entry's own, never the command's (a journal or a reply may still
-        // hold that), so later writes of the same length can copy into it instead of allocating (Entry.OwnsBytes).
-        bool plain = clientFlags == 0 && contentType is null;
+        // The string is stored in an array of the entry's own, never the command's (a journal or a reply may still
+        // hold that), so later writes of the same length and metadata copy into it instead of allocating
+        // (Entry.OwnsBytes).
         if (existing is null)
         {
             var entry = NewEntry(key, value, now);
             entry.ExpiresAt = expiresAt;
-            if (plain) entry.StoreOwnedString(value);
-            else entry.SetString(value, clientFlags, contentType);
+            entry.StoreOwnedString(value, clientFlags, contentType);
             Insert(space, entry, hash);
             return entry;
         }
-        bool sameCost = plain && existing.OwnsBytes && ((byte[])existing.Value).Length == value.Length;
+        bool sameCost = existing.CanOverwriteInPlace(value.Length, clientFlags, contentType);
         long before = sameCost ? 0 : MemoryCost.Of(existing);
-        if (plain) existing.StoreOwnedString(value);
-        else existing.SetString(value, clientFlags, contentType);
+        existing.StoreOwnedString(value, clientFlags, contentType);
         existing.ExpiresAt = expiresAt;
         existing.NewValue(_engine.NextCas());
         existing.State = keptState;
@@ -198,7 +196,7 @@ internal sealed partial class Shard
 
     /// <summary>
     /// Replaces a string's bytes but keeps its TTL, flags and content type; creates a plain string when absent. With
-    /// <paramref name="owned"/> a plain string is stored as the entry's own copy (<see cref="Entry.StoreOwnedString"/>);
+    /// <paramref name="owned"/> the string is stored as the entry's own copy (<see cref="Entry.StoreOwnedString"/>);
     /// without, <paramref name="value"/> itself is stored (APPEND's new array, whose length always changes).
     /// </summary>
     private Entry StoreKeepingMetadata(Keyspace space, Entry? entry, byte[] key, uint hash, byte[] value, long now, bool owned)
@@ -206,14 +204,15 @@ internal sealed partial class Shard
         if (entry is null)
         {
             entry = NewEntry(key, value, now);
-            if (owned) entry.StoreOwnedString(value);
+            if (owned) entry.StoreOwnedString(value, 0, null);
             Insert(space, entry, hash);
             return entry;
         }
-        bool plain = entry.Value is byte[];
-        bool sameCost = owned && plain && entry.OwnsBytes && ((byte[])entry.Value).Length == value.Length;
+        uint clientFlags = entry.ClientFlags;
+        string? contentType = entry.ContentType;
+        bool sameCost = owned && entry.CanOverwriteInPlace(value.Length, clientFlags, contentType);
         long before = sameCost ? 0 : MemoryCost.Of(entry);
-        if (owned && plain) entry.StoreOwnedString(value);
+        if (owned) entry.StoreOwnedString(value, clientFlags, contentType);
         else entry.ReplaceBytes(value);
         entry.NewValue(_engine.NextCas());
         Touch(entry, now);

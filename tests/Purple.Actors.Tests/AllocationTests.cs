@@ -30,7 +30,7 @@ public class AllocationTests
     }
 
     [Fact]
-    public void Overwriting_set_and_mset_of_the_same_length_allocate_nothing_on_the_engine_side()
+    public void Overwriting_set_and_mset_of_the_same_length_and_metadata_allocate_nothing_on_the_engine_side()
     {
         var e = new PurpleEngine(new EngineOptions());
         var key = B("hot-key");
@@ -41,6 +41,9 @@ public class AllocationTests
         Repeat(10_000, () => e.Execute(set));
         Repeat(10_000, () => e.Execute(mset));
         Assert.Equal(0, AllocatedBy(1_000, () => e.Execute(set)));
+        var flagged = new SetCommand(0, B("flagged"), B("value"), ClientFlags: 42);
+        Repeat(10_000, () => e.Execute(flagged));
+        Assert.Equal(0, AllocatedBy(1_000, () => e.Execute(flagged)));
         // MSET's own bookkeeping (routes, lock order) allocates per command; its values nothing: three values that
         // change length each time cost exactly three new arrays (3 x 32 bytes) more per command.
         var longer = new MSetCommand(0, [B("a"), B("b"), B("c")], [B("1111"), B("2222"), B("3333")], false);

@@ -143,4 +143,27 @@ public class OwnedValueTests
         e.Execute(new IncrByCommand(0, B("n"), 1));
         Assert.Equal(used, e.UsedBytes);
     }
+
+    [Fact]
+    public void A_string_with_flags_or_a_content_type_is_overwritten_in_place_only_with_the_same_metadata()
+    {
+        var e = Engine();
+        e.Execute(new SetCommand(0, B("k"), B("1111"), ClientFlags: 7));
+        e.Execute(new SetCommand(0, B("k"), B("2222"), ClientFlags: 7));
+        Assert.Equal(ReadStatus.Found, e.TryGetItem(0, B("k"), ItemReadOptions.None, out var read, out _));
+        e.Execute(new SetCommand(0, B("k"), B("3333"), ClientFlags: 7));
+        e.Execute(new SetCommand(0, B("k"), B("4444"), ClientFlags: 9));
+        e.Execute(new SetCommand(0, B("k"), B("5555"), ContentType: "text/plain"));
+        long used = e.UsedBytes;
+        e.Execute(new SetCommand(0, B("k"), B("6666"), ContentType: "text/plain"));
+        Assert.Equal(used, e.UsedBytes);
+        Assert.Equal("2222", S(read.Value));
+        Assert.Equal(7u, read.ClientFlags);
+        Assert.Equal(ReadStatus.Found, e.TryGetItem(0, B("k"), ItemReadOptions.None, out var now, out _));
+        Assert.Equal(("6666", 0u, "text/plain"), (S(now.Value), now.ClientFlags, now.ContentType));
+        e.Execute(new SetCommand(0, B("k"), B("7777"), ClientFlags: 3));
+        e.Execute(new IncrByCommand(0, B("k"), 1, IncrMode.MemcachedIncr));
+        Assert.Equal(ReadStatus.Found, e.TryGetItem(0, B("k"), ItemReadOptions.None, out var counted, out _));
+        Assert.Equal(("7778", 3u), (S(counted.Value), counted.ClientFlags));
+    }
 }
