@@ -24,6 +24,41 @@ public sealed partial class PurpleEngine
         }
     }
 
+    public ReadStatus ReadString(int db, ReadOnlySpan<byte> key, object state, System.Buffers.ReadOnlySpanAction<byte, object> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        long now = Now();
+        var (shard, hash) = Route(key);
+        lock (shard.Gate)
+        {
+            var entry = shard.FindForRead(db, key, hash, now);
+            shard.CountLookup(entry);
+            if (entry is null) return ReadStatus.Missing;
+            shard.TouchRead(entry, now);
+            if (!entry.IsString) return ReadStatus.WrongType;
+            // Under the lock, so the bytes cannot be overwritten in place while they are read; nothing is handed out.
+            read(entry.StringSpan, state);
+            return ReadStatus.Found;
+        }
+    }
+
+    public ReadStatus ReadItem(int db, ReadOnlySpan<byte> key, object state, StringItemReader read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        long now = Now();
+        var (shard, hash) = Route(key);
+        lock (shard.Gate)
+        {
+            var entry = shard.FindForRead(db, key, hash, now);
+            shard.CountLookup(entry);
+            if (entry is null) return ReadStatus.Missing;
+            shard.TouchRead(entry, now);
+            if (!entry.IsString) return ReadStatus.WrongType;
+            read(entry.StringSpan, entry.ClientFlags, entry.Cas, state);
+            return ReadStatus.Found;
+        }
+    }
+
     public ReadStatus TryGetItem(int db, ReadOnlySpan<byte> key, ItemReadOptions options, out StringItem item, out ItemAccess access)
     {
         long now = Now();

@@ -5,6 +5,9 @@ using Purple.Core.Commands;
 /// <summary>Which combination SINTER/SUNION/SDIFF computes.</summary>
 public enum SetOperation : byte { Intersect, Union, Difference }
 
+/// <summary>What <see cref="IDataStore.ReadItem"/> hands a string to: its bytes (valid only during the call), client flags and CAS.</summary>
+public delegate void StringItemReader(ReadOnlySpan<byte> value, uint clientFlags, ulong cas, object state);
+
 /// <summary>
 /// The one path from every protocol to the data (DESIGN §4). Writes go through <see cref="Execute"/>
 /// as records; reads are direct calls. Every method is thread-safe and linearizable per key;
@@ -22,6 +25,33 @@ public interface IDataStore
     bool CanAcceptWrite();
 
     ReadStatus TryGet(int db, ReadOnlySpan<byte> key, out StringItem item);
+
+    /// <summary>
+    /// <see cref="ReadString"/> for memcached's retrievals: the string's bytes with its client flags and CAS, under the
+    /// same rules (valid only during the call, <paramref name="read"/> must not call the store).
+    /// </summary>
+    ReadStatus ReadItem(int db, ReadOnlySpan<byte> key, object state, StringItemReader read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var status = TryGet(db, key, out var item);
+        if (status == ReadStatus.Found) read(item.Value, item.ClientFlags, item.Cas, state);
+        return status;
+    }
+
+    /// <summary>
+    /// <see cref="TryGet"/> that hands the string's bytes to <paramref name="read"/> instead of returning them, while the
+    /// key cannot change: the span is valid only during the call, and <paramref name="read"/> must not call the store.
+    /// A reply written straight from the stored bytes leaves the engine owning them, so the key's next write of the same
+    /// length needs no new array (docs/engine.md). Called only when the result is <see cref="ReadStatus.Found"/>. Not
+    /// generic, so a call through the interface is a plain virtual call, not a generic virtual method lookup.
+    /// </summary>
+    ReadStatus ReadString(int db, ReadOnlySpan<byte> key, object state, System.Buffers.ReadOnlySpanAction<byte, object> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var status = TryGet(db, key, out var item);
+        if (status == ReadStatus.Found) read(item.Value, state);
+        return status;
+    }
 
     /// <summary>
     /// <see cref="TryGet"/> that also reports how the item had been used before this read (<paramref name="access"/>:

@@ -6,6 +6,16 @@ namespace Purple.Protocols.Memcached;
 // get, gets, gat, gats. A key of another type (a Redis set) is a miss: memcached sees strings only.
 public sealed partial class MemcachedSession
 {
+    private static readonly StringItemReader s_writeRetrieved = static (value, flags, cas, state) =>
+    {
+        var session = (MemcachedSession)state;
+        var (request, keyIndex, withCas) = session._retrieving;
+        session.Writer.Value(request![keyIndex], flags, value, cas, withCas);
+    };
+
+    /// <summary>The get being answered by <see cref="s_writeRetrieved"/>: its request, the key's token, gets or get.</summary>
+    private (MemcachedRequest? Request, int KeyIndex, bool WithCas) _retrieving;
+
     private void Retrieve(MemcachedRequest r, bool withCas, bool touch)
     {
         int first = touch ? 2 : 1;
@@ -39,26 +49,25 @@ public sealed partial class MemcachedSession
                 Writer.Line("CLIENT_ERROR bad command line format");
                 return;
             }
-            StringItem item;
-            bool hit;
             if (touch)
             {
                 Count(MemcachedStat.CmdTouch);
                 var action = expiresAt == 0 ? GetExAction.Persist : GetExAction.SetExpiry;
                 var result = Store.Execute(new GetExCommand(MemcachedServerContext.Db, key.ToArray(), action, expiresAt));
-                hit = result.IsOk && result.Value is not null;
-                item = result.Item;
-                Count(hit ? MemcachedStat.TouchHits : MemcachedStat.TouchMisses);
+                bool touched = result.IsOk && result.Value is not null;
+                Count(touched ? MemcachedStat.TouchHits : MemcachedStat.TouchMisses);
+                if (touched) Writer.Value(key, result.Item.ClientFlags, result.Item.Value, result.Item.Cas, withCas);
             }
-
             else
             {
                 // gat counts as a touch only, as in memcached.
                 Count(MemcachedStat.CmdGet);
-                hit = Store.TryGet(MemcachedServerContext.Db, key, out item) == ReadStatus.Found;
+                // Written from the stored bytes under the key's lock, so the entry keeps owning them (docs/engine.md).
+                _retrieving = (r, i, withCas);
+                bool hit = Store.ReadItem(MemcachedServerContext.Db, key, this, s_writeRetrieved) == ReadStatus.Found;
+                _retrieving = default;
                 Count(hit ? MemcachedStat.GetHits : MemcachedStat.GetMisses);
             }
-            if (hit) Writer.Value(key, item.ClientFlags, item.Value, item.Cas, withCas);
         }
         if (!r.Continues) Writer.Raw("END\r\n"u8);
     }

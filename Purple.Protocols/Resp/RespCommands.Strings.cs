@@ -57,9 +57,9 @@ internal static partial class RespCommands
 
     private static void Get(RespSession s, RespCommandArgs a, RespWriter w)
     {
-        var status = s.Store.TryGet(s.Db, a[1], out var item);
-        if (status == ReadStatus.Found) w.Bulk(item.Value);
-        else WriteStatus(w, status);
+        // The reply is written from the stored bytes under the key's lock, so the entry keeps owning them.
+        var status = s.Store.ReadString(s.Db, a[1], w, static (value, writer) => ((RespWriter)writer).Bulk(value));
+        if (status != ReadStatus.Found) WriteStatus(w, status);
     }
 
     private static void Set(RespSession s, RespCommandArgs a, RespWriter w)

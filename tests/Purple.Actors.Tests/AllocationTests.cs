@@ -85,4 +85,27 @@ public class AllocationTests
         // The six digits for the reply (a byte[6] is 32 bytes); the stored digits are written in place.
         Assert.Equal(1_000 * 32, AllocatedBy(1_000, () => e.Execute(incr)));
     }
+
+    [Fact]
+    public void A_set_after_a_read_into_a_callback_overwrites_in_place()
+    {
+        var e = new PurpleEngine(new EngineOptions());
+        var key = B("hot-key");
+        var set = new SetCommand(0, key, B("value"));
+        var sink = new byte[5];
+        System.Buffers.ReadOnlySpanAction<byte, object> copy = static (value, target) => value.CopyTo((byte[])target);
+        e.Execute(set);
+        Repeat(10_000, () =>
+        {
+            e.ReadString(0, key, sink, copy);
+            e.Execute(set);
+        });
+        // RESP GET's path: the reply is written from the stored bytes under the lock, nothing is handed out.
+        Assert.Equal(0, AllocatedBy(1_000, () =>
+        {
+            e.ReadString(0, key, sink, copy);
+            e.Execute(set);
+        }));
+        Assert.Equal("value", S(sink));
+    }
 }

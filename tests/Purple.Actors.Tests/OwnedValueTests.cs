@@ -166,4 +166,30 @@ public class OwnedValueTests
         Assert.Equal(ReadStatus.Found, e.TryGetItem(0, B("k"), ItemReadOptions.None, out var counted, out _));
         Assert.Equal(("7778", 3u), (S(counted.Value), counted.ClientFlags));
     }
+
+    [Fact]
+    public void A_read_into_a_callback_sees_the_value_and_the_status_of_get()
+    {
+        var e = Engine();
+        e.Set("k", "1111");
+        e.Set("k", "2222");
+        string? seen = null;
+        Assert.Equal(ReadStatus.Found, e.ReadString(0, B("k"), "state", (value, state) => seen = S(value.ToArray()) + "/" + state));
+        Assert.Equal("2222/state", seen);
+        e.SAdd("s", "x");
+        seen = null;
+        Assert.Equal(ReadStatus.WrongType, e.ReadString(0, B("s"), "state", (value, state) => seen = "called"));
+        Assert.Equal(ReadStatus.Missing, e.ReadString(0, B("none"), "state", (value, state) => seen = "called"));
+        Assert.Null(seen);
+        // Hits and misses are counted as GET counts them.
+        var before = e.GetStats();
+        e.ReadString(0, B("k"), "state", (_, _) => { });
+        e.ReadString(0, B("none"), "state", (_, _) => { });
+        var afterRead = e.GetStats();
+        e.TryGet(0, B("k"), out _);
+        e.TryGet(0, B("none"), out _);
+        var afterGet = e.GetStats();
+        Assert.Equal((1, 1), (afterRead.Hits - before.Hits, afterRead.Misses - before.Misses));
+        Assert.Equal((1, 1), (afterGet.Hits - afterRead.Hits, afterGet.Misses - afterRead.Misses));
+    }
 }
