@@ -27,24 +27,19 @@ public sealed partial class PurpleEngine
     public ReadStatus ReadString(int db, ReadOnlySpan<byte> key, object state, System.Buffers.ReadOnlySpanAction<byte, object> read)
     {
         ArgumentNullException.ThrowIfNull(read);
-        long now = Now();
-        var (shard, hash) = Route(key);
-        lock (shard.Gate)
-        {
-            var entry = shard.FindForRead(db, key, hash, now);
-            shard.CountLookup(entry);
-            if (entry is null) return ReadStatus.Missing;
-            shard.TouchRead(entry, now);
-            if (!entry.IsString) return ReadStatus.WrongType;
-            // Under the lock, so the bytes cannot be overwritten in place while they are read; nothing is handed out.
-            read(entry.StringSpan, state);
-            return ReadStatus.Found;
-        }
+        return ReadUnderLock(db, key, new SpanReader(read, state));
     }
 
     public ReadStatus ReadItem(int db, ReadOnlySpan<byte> key, object state, StringItemReader read)
     {
         ArgumentNullException.ThrowIfNull(read);
+        return ReadUnderLock(db, key, new ItemReader(read, state));
+    }
+
+    /// <summary>GET's lookup, with the string handed to <paramref name="reader"/> under the shard's lock, so its bytes
+    /// cannot be overwritten in place while they are read and nothing is handed out (docs/engine.md).</summary>
+    private ReadStatus ReadUnderLock<TReader>(int db, ReadOnlySpan<byte> key, TReader reader) where TReader : struct, IEntryReader
+    {
         long now = Now();
         var (shard, hash) = Route(key);
         lock (shard.Gate)
@@ -54,9 +49,24 @@ public sealed partial class PurpleEngine
             if (entry is null) return ReadStatus.Missing;
             shard.TouchRead(entry, now);
             if (!entry.IsString) return ReadStatus.WrongType;
-            read(entry.StringSpan, entry.ClientFlags, entry.Cas, state);
+            reader.Read(entry);
             return ReadStatus.Found;
         }
+    }
+
+    private interface IEntryReader
+    {
+        void Read(Entry entry);
+    }
+
+    private readonly struct SpanReader(System.Buffers.ReadOnlySpanAction<byte, object> read, object state) : IEntryReader
+    {
+        public void Read(Entry entry) => read(entry.StringSpan, state);
+    }
+
+    private readonly struct ItemReader(StringItemReader read, object state) : IEntryReader
+    {
+        public void Read(Entry entry) => read(entry.StringSpan, entry.ClientFlags, entry.Cas, state);
     }
 
     public ReadStatus TryGetItem(int db, ReadOnlySpan<byte> key, ItemReadOptions options, out StringItem item, out ItemAccess access)
