@@ -49,24 +49,24 @@ public sealed partial class PurpleEngine
             if (entry is null) return ReadStatus.Missing;
             shard.TouchRead(entry, now);
             if (!entry.IsString) return ReadStatus.WrongType;
-            reader.Read(entry);
+            reader.Read(key, entry);
             return ReadStatus.Found;
         }
     }
 
     private interface IEntryReader
     {
-        void Read(Entry entry);
+        void Read(ReadOnlySpan<byte> key, Entry entry);
     }
 
     private readonly struct SpanReader(System.Buffers.ReadOnlySpanAction<byte, object> read, object state) : IEntryReader
     {
-        public void Read(Entry entry) => read(entry.StringSpan, state);
+        public void Read(ReadOnlySpan<byte> key, Entry entry) => read(entry.StringSpan, state);
     }
 
     private readonly struct ItemReader(StringItemReader read, object state) : IEntryReader
     {
-        public void Read(Entry entry) => read(entry.StringSpan, entry.ClientFlags, entry.Cas, state);
+        public void Read(ReadOnlySpan<byte> key, Entry entry) => read(key, entry.StringSpan, entry.ClientFlags, entry.Cas, state);
     }
 
     public ReadStatus TryGetItem(int db, ReadOnlySpan<byte> key, ItemReadOptions options, out StringItem item, out ItemAccess access)

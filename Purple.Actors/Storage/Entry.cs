@@ -65,29 +65,36 @@ internal sealed class Entry : HashNode
 
     /// <summary>
     /// Whether the string's array (the value, or the bytes of its <see cref="FlaggedString"/>) is one only this entry
-    /// holds: made by <see cref="StoreOwnedString"/> and not handed out since. Only then may a write copy into it.
+    /// holds: made by <see cref="StoreOwnedCopy"/> and not handed out since. Only then may a write copy into it.
     /// </summary>
     public bool OwnsBytes => (_casAndState & OwnedBit) != 0;
 
-    /// <summary>Whether a string of this length and metadata can be written over the owned one in place: the memory
-    /// it costs is then the same too.</summary>
-    public bool CanOverwriteInPlace(int length, uint clientFlags, string? contentType) => OwnsBytes && (Value switch
+    /// <summary>Writes <paramref name="bytes"/> over the owned string when it has their length and this metadata (the
+    /// memory it costs is then the same); false, and nothing changed, otherwise.</summary>
+    public bool TryOverwriteInPlace(ReadOnlySpan<byte> bytes, uint clientFlags, string? contentType)
     {
-        byte[] bytes => clientFlags == 0 && contentType is null && bytes.Length == length,
-        FlaggedString flagged => flagged.ClientFlags == clientFlags && string.Equals(flagged.ContentType, contentType, StringComparison.Ordinal)
-            && flagged.Bytes.Length == length,
-        _ => false,
-    });
-
-    /// <summary>Stores a string and its metadata in an array the entry owns, copying <paramref name="bytes"/>: in place
-    /// when <see cref="CanOverwriteInPlace"/>, else into a new array (and holder, with metadata).</summary>
-    public void StoreOwnedString(ReadOnlySpan<byte> bytes, uint clientFlags, string? contentType)
-    {
-        if (CanOverwriteInPlace(bytes.Length, clientFlags, contentType))
+        if (!OwnsBytes) return false;
+        byte[] owned;
+        switch (Value)
         {
-            bytes.CopyTo(Value as byte[] ?? ((FlaggedString)Value).Bytes);
-            return;
+            case byte[] plain when clientFlags == 0 && contentType is null:
+                owned = plain;
+                break;
+            case FlaggedString flagged when flagged.ClientFlags == clientFlags
+                && string.Equals(flagged.ContentType, contentType, StringComparison.Ordinal):
+                owned = flagged.Bytes;
+                break;
+            default:
+                return false;
         }
+        if (owned.Length != bytes.Length) return false;
+        bytes.CopyTo(owned);
+        return true;
+    }
+
+    /// <summary>Stores a copy of <paramref name="bytes"/> and its metadata as a new string the entry owns.</summary>
+    public void StoreOwnedCopy(ReadOnlySpan<byte> bytes, uint clientFlags, string? contentType)
+    {
         var copy = bytes.ToArray();
         Value = clientFlags == 0 && contentType is null ? copy : new FlaggedString(copy, clientFlags, contentType);
         _casAndState |= OwnedBit;

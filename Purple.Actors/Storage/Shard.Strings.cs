@@ -66,20 +66,27 @@ internal sealed partial class Shard
         {
             var entry = NewEntry(key, value, now);
             entry.ExpiresAt = expiresAt;
-            entry.StoreOwnedString(value, clientFlags, contentType);
+            entry.StoreOwnedCopy(value, clientFlags, contentType);
             Insert(space, entry, hash);
             return entry;
         }
-        bool sameCost = existing.CanOverwriteInPlace(value.Length, clientFlags, contentType);
-        long before = sameCost ? 0 : MemoryCost.Of(existing);
-        existing.StoreOwnedString(value, clientFlags, contentType);
+        StoreOwned(existing, value, clientFlags, contentType);
         existing.ExpiresAt = expiresAt;
         existing.NewValue(_engine.NextCas());
         existing.State = keptState;
         Touch(existing, now);
-        if (!sameCost) UsedBytes += MemoryCost.Of(existing) - before;
         space.TrackExpiry(existing);
         return existing;
+    }
+
+    /// <summary>Replaces a stored string with the entry's own copy of <paramref name="value"/>, in place when it can (the
+    /// cost is then unchanged), charging the difference otherwise.</summary>
+    private void StoreOwned(Entry entry, byte[] value, uint clientFlags, string? contentType)
+    {
+        if (entry.TryOverwriteInPlace(value, clientFlags, contentType)) return;
+        long before = MemoryCost.Of(entry);
+        entry.StoreOwnedCopy(value, clientFlags, contentType);
+        UsedBytes += MemoryCost.Of(entry) - before;
     }
 
     public bool DeleteKey(int db, ReadOnlySpan<byte> key, uint hash, long now)
@@ -196,7 +203,7 @@ internal sealed partial class Shard
 
     /// <summary>
     /// Replaces a string's bytes but keeps its TTL, flags and content type; creates a plain string when absent. With
-    /// <paramref name="owned"/> the string is stored as the entry's own copy (<see cref="Entry.StoreOwnedString"/>);
+    /// <paramref name="owned"/> the string is stored as the entry's own copy (<see cref="StoreOwned"/>);
     /// without, <paramref name="value"/> itself is stored (APPEND's new array, whose length always changes).
     /// </summary>
     private Entry StoreKeepingMetadata(Keyspace space, Entry? entry, byte[] key, uint hash, byte[] value, long now, bool owned)
@@ -204,19 +211,22 @@ internal sealed partial class Shard
         if (entry is null)
         {
             entry = NewEntry(key, value, now);
-            if (owned) entry.StoreOwnedString(value, 0, null);
+            if (owned) entry.StoreOwnedCopy(value, 0, null);
             Insert(space, entry, hash);
             return entry;
         }
-        uint clientFlags = entry.ClientFlags;
-        string? contentType = entry.ContentType;
-        bool sameCost = owned && entry.CanOverwriteInPlace(value.Length, clientFlags, contentType);
-        long before = sameCost ? 0 : MemoryCost.Of(entry);
-        if (owned) entry.StoreOwnedString(value, clientFlags, contentType);
-        else entry.ReplaceBytes(value);
+        if (owned)
+        {
+            StoreOwned(entry, value, entry.ClientFlags, entry.ContentType);
+        }
+        else
+        {
+            long before = MemoryCost.Of(entry);
+            entry.ReplaceBytes(value);
+            UsedBytes += MemoryCost.Of(entry) - before;
+        }
         entry.NewValue(_engine.NextCas());
         Touch(entry, now);
-        if (!sameCost) UsedBytes += MemoryCost.Of(entry) - before;
         return entry;
     }
 

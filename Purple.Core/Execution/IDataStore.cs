@@ -5,8 +5,9 @@ using Purple.Core.Commands;
 /// <summary>Which combination SINTER/SUNION/SDIFF computes.</summary>
 public enum SetOperation : byte { Intersect, Union, Difference }
 
-/// <summary>What <see cref="IDataStore.ReadItem"/> hands a string to: its bytes (valid only during the call), client flags and CAS.</summary>
-public delegate void StringItemReader(ReadOnlySpan<byte> value, uint clientFlags, ulong cas, object state);
+/// <summary>What <see cref="IDataStore.ReadItem"/> hands a string to: the key read, its bytes (both valid only during the
+/// call), client flags and CAS.</summary>
+public delegate void StringItemReader(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, uint clientFlags, ulong cas, object state);
 
 /// <summary>
 /// The one path from every protocol to the data (DESIGN §4). Writes go through <see cref="Execute"/>
@@ -34,7 +35,7 @@ public interface IDataStore
     {
         ArgumentNullException.ThrowIfNull(read);
         var status = TryGet(db, key, out var item);
-        if (status == ReadStatus.Found) read(item.Value, item.ClientFlags, item.Cas, state);
+        if (status == ReadStatus.Found) read(key, item.Value, item.ClientFlags, item.Cas, state);
         return status;
     }
 

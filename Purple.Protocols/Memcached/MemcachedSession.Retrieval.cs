@@ -6,15 +6,11 @@ namespace Purple.Protocols.Memcached;
 // get, gets, gat, gats. A key of another type (a Redis set) is a miss: memcached sees strings only.
 public sealed partial class MemcachedSession
 {
-    private static readonly StringItemReader s_writeRetrieved = static (value, flags, cas, state) =>
-    {
-        var session = (MemcachedSession)state;
-        var (request, keyIndex, withCas) = session._retrieving;
-        session.Writer.Value(request![keyIndex], flags, value, cas, withCas);
-    };
-
-    /// <summary>The get being answered by <see cref="s_writeRetrieved"/>: its request, the key's token, gets or get.</summary>
-    private (MemcachedRequest? Request, int KeyIndex, bool WithCas) _retrieving;
+    // get and gets: the VALUE line written from the stored bytes, under the key's lock (docs/engine.md).
+    private static readonly StringItemReader s_writeValue =
+        static (key, value, flags, cas, writer) => ((MemcachedWriter)writer).Value(key, flags, value, cas, withCas: false);
+    private static readonly StringItemReader s_writeValueWithCas =
+        static (key, value, flags, cas, writer) => ((MemcachedWriter)writer).Value(key, flags, value, cas, withCas: true);
 
     private void Retrieve(MemcachedRequest r, bool withCas, bool touch)
     {
@@ -62,10 +58,7 @@ public sealed partial class MemcachedSession
             {
                 // gat counts as a touch only, as in memcached.
                 Count(MemcachedStat.CmdGet);
-                // Written from the stored bytes under the key's lock, so the entry keeps owning them (docs/engine.md).
-                _retrieving = (r, i, withCas);
-                bool hit = Store.ReadItem(MemcachedServerContext.Db, key, this, s_writeRetrieved) == ReadStatus.Found;
-                _retrieving = default;
+                bool hit = Store.ReadItem(MemcachedServerContext.Db, key, Writer, withCas ? s_writeValueWithCas : s_writeValue) == ReadStatus.Found;
                 Count(hit ? MemcachedStat.GetHits : MemcachedStat.GetMisses);
             }
         }
