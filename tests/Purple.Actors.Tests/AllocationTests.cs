@@ -6,13 +6,7 @@ namespace Purple.Actors.Tests;
 /// <summary>What the engine allocates on the hot paths (docs/performance.md, "Overwrites in place").</summary>
 public class AllocationTests
 {
-    /// <summary>Bytes allocated by <paramref name="times"/> runs of <paramref name="action"/> (made before measuring).</summary>
-    private static long AllocatedBy(int times, Action action)
-    {
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < times; i++) action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
-    }
+    private static long AllocatedBy(int times, Action action) => AllocationMeter.FewestBytes(times, action);
 
     private static void Repeat(int times, Action action)
     {

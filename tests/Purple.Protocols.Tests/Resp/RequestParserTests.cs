@@ -189,14 +189,12 @@ public class RequestParserTests
             RespRequestParser.TryParse(inline, args, RespLimits.Default, out _, out _);
             RespRequestParser.TryParse(split, args, RespLimits.Default, out _, out _);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        Assert.Equal(0, AllocationMeter.FewestBytes(1000, () =>
         {
             RespRequestParser.TryParse(frame, args, RespLimits.Default, out _, out _);
             RespRequestParser.TryParse(inline, args, RespLimits.Default, out _, out _);
             RespRequestParser.TryParse(split, args, RespLimits.Default, out _, out _);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }));
     }
 
     [Fact]
