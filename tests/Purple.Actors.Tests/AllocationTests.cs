@@ -1,13 +1,12 @@
 using Purple.Core.Commands;
 using static Purple.Actors.Tests.T;
+using static Purple.Tests.Shared.AllocationMeter;
 
 namespace Purple.Actors.Tests;
 
 /// <summary>What the engine allocates on the hot paths (docs/performance.md, "Overwrites in place").</summary>
 public class AllocationTests
 {
-    private static long AllocatedBy(int times, Action action) => AllocationMeter.FewestBytes(times, action);
-
     private static void Repeat(int times, Action action)
     {
         for (int i = 0; i < times; i++) action();

@@ -189,7 +189,7 @@ public class RequestParserTests
             RespRequestParser.TryParse(inline, args, RespLimits.Default, out _, out _);
             RespRequestParser.TryParse(split, args, RespLimits.Default, out _, out _);
         }
-        Assert.Equal(0, AllocationMeter.FewestBytes(1000, () =>
+        Assert.Equal(0, AllocationMeter.AllocatedBy(1000, () =>
         {
             RespRequestParser.TryParse(frame, args, RespLimits.Default, out _, out _);
             RespRequestParser.TryParse(inline, args, RespLimits.Default, out _, out _);

@@ -155,7 +155,7 @@ public class WriterTests
         }
         WriteAll();
         output.ResetWrittenCount();
-        Assert.Equal(0, AllocationMeter.FewestBytes(100, WriteAll));
+        Assert.Equal(0, AllocationMeter.AllocatedBy(100, WriteAll));
     }
 
     /// <summary>Offers at most <c>chunk</c> bytes per span unless a bigger hint forces it, like a pipe's segments.</summary>
