@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Purple.Core.Commands;
 using Purple.Core.Execution;
@@ -8,14 +6,15 @@ namespace Purple.Storage;
 
 /// <summary>
 /// The engine's <see cref="IWriteJournal"/> for durable modes (docs/storage.md): <see cref="Record"/> takes a sequence
-/// number and enqueues, under the caller's shard lock and without blocking; one commit thread writes whatever has
-/// queued as one batch per transaction (group commit), in sequence order, and forces it to disk as the
-/// <see cref="FsyncMode"/> says. It is also the <see cref="IDurabilityBarrier"/> replies wait on; <see cref="JournalReplies"/>
+/// number and encodes the record into the filling buffer, under the caller's shard lock and without waiting on I/O; one
+/// commit thread swaps that buffer for an empty one and writes what it took as one batch per transaction (group
+/// commit), in sequence order, and forces it to disk as the <see cref="FsyncMode"/> says. It is also the <see cref="IDurabilityBarrier"/> replies wait on; <see cref="JournalReplies"/>
 /// releases them.
 /// Under <c>--fsync always</c> a record made on a <see cref="BatchThread"/> (an epoll I/O loop) is committed by that
 /// thread at the end of its batch instead (docs/storage.md, "Who commits under always").
-/// Threading: <see cref="Record"/> from any thread; backend journal calls under <c>_commitGate</c> once started (the
-/// commit thread, or a batch thread paying its debt).
+/// Threading: <see cref="Record"/> from any thread, under <c>_recordGate</c> (held only to encode one record or to swap
+/// buffers); backend journal calls and the taken batch under <c>_commitGate</c> once started (the commit thread, or a
+/// batch thread paying its debt).
 /// </summary>
 public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBatchDebt, IDisposable
 {
@@ -25,15 +24,24 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBat
     private readonly IJournalBackend _backend;
     private readonly FsyncMode _fsync;
     private readonly ILogger _logger;
-    private readonly ConcurrentQueue<JournalRecord> _queue = new();
+    // Records are encoded as they are made, so no command object outlives its write and a batch is taken by swapping
+    // buffers: a queue of records allocated a segment per 32k-1M records (large objects, so gen-2 collections) and
+    // kept every command alive until its commit (docs/performance.md, "Durable writes without copies").
+    private readonly Lock _recordGate = new();
+    private JournalBuffer _filling = new();
+    // Under _recordGate: the last sequence moved out of _filling (the next record in it is _takenThrough + 1).
+    private long _takenThrough;
     // Blocks without spinning first: SemaphoreSlim spins ~140 rounds, mostly sched_yield, and on 2 cores that took CPU the
     // protocol threads needed to produce the next batch (docs/performance.md, "Durable writes: CPU per request").
     private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
     private readonly Thread _thread;
     // Held around every backend call and the batch being built; a batch thread only tries it (see Pay).
     private readonly object _commitGate = new();
-    private readonly List<JournalRecord> _pending = [];
-    private readonly ArrayBufferWriter<byte> _body = new(64 * 1024);
+    // Under _commitGate: the batch taken from _filling, written from _takenOffset on (the record numbered _takenNext);
+    // what a failed write left stays here for the next try.
+    private JournalBuffer _taken = new();
+    private int _takenOffset;
+    private long _takenNext;
     private volatile bool _recording;
     private volatile bool _stopping;
     private volatile string? _fault;
@@ -81,7 +89,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBat
     /// <summary>Starts recording after recovery: the next record gets <paramref name="lastSequence"/> + 1.</summary>
     public void Start(long lastSequence)
     {
-        _assigned = _written = _synced = _compacted = lastSequence;
+        _assigned = _written = _synced = _compacted = _takenThrough = lastSequence;
         _recording = true;
         _replies.Start();
         _thread.Start();
@@ -90,11 +98,18 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBat
     public void Record(long now, WriteCommand command)
     {
         if (!_recording) return;
-        long sequence = Interlocked.Increment(ref _assigned);
-        _queue.Enqueue(new JournalRecord(sequence, now, command));
+        lock (_recordGate)
+        {
+            JournalBatch.WriteRecord(_filling, now, command);
+            // A full fence, as the enqueue was: the wake-up check below must not be read before this is published.
+            Interlocked.Increment(ref _assigned);
+        }
         if (_fsync == FsyncMode.Always && CommitOnBatchThreads && BatchThread.IsCurrent) BatchThread.Owe(this);
         else WakeCommitThread();
     }
+
+    /// <summary>Whether records were made that the committer has not taken yet.</summary>
+    private bool HasQueued => Volatile.Read(ref _assigned) > Volatile.Read(ref _takenThrough);
 
     private void WakeCommitThread()
     {
@@ -133,7 +148,7 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBat
             _replies.ReleaseHere();
             // Full fence: a thread that failed TryEnter had enqueued first; either it is seen here or it got the gate.
             Interlocked.MemoryBarrier();
-            if (_queue.IsEmpty) return;
+            if (!HasQueued) return;
         }
     }
 
@@ -222,9 +237,9 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBat
             // A full fence, not a release store: a writer enqueues and then reads the flag, this thread sets the flag and
             // then reads the queue; with a plain store both could miss the other, and a record would wait out the timeout.
             Interlocked.Exchange(ref _sleeping, 1);
-            if (_queue.IsEmpty && Volatile.Read(ref _compactThrough) <= _compacted)
+            if (!HasQueued && Volatile.Read(ref _compactThrough) <= _compacted)
             {
-                if (_stopping && PendingCount() == 0) break;
+                if (_stopping && !HasUnwritten()) break;
                 _wake.Wait(_fsync == FsyncMode.EverySecond && _written > _synced
                     ? (int)Math.Clamp(1000 - (Environment.TickCount64 - lastSync), 0, 1000)
                     : 1000);
@@ -258,63 +273,62 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBat
         }
     }
 
-    private int PendingCount()
+    private bool HasUnwritten()
     {
-        lock (_commitGate) return _pending.Count;
+        lock (_commitGate) return _takenOffset < _taken.WrittenCount || HasQueued;
     }
 
     /// <summary>
-    /// Under the gate: takes what is queued and writes what continues the journal. False when a write failed and
-    /// <paramref name="mayRetry"/> is false (what failed stays pending for the commit thread), or when the journal is
-    /// stopping with the store still refusing.
+    /// Under the gate: writes what an earlier failure left, then takes what is queued and writes it. False when a write
+    /// failed and <paramref name="mayRetry"/> is false (what failed stays taken, for the commit thread), or when the
+    /// journal is stopping with the store still refusing.
     /// </summary>
     private bool CommitQueued(bool mayRetry)
     {
-        while (_queue.TryDequeue(out var record)) _pending.Add(record);
-        return _pending.Count == 0 || WriteContiguous(mayRetry);
+        if (!WriteTaken(mayRetry)) return false;
+        lock (_recordGate)
+        {
+            long through = _assigned;
+            if (through == _takenThrough) return true;
+            (_filling, _taken) = (_taken, _filling);
+            _takenNext = _takenThrough + 1;
+            Volatile.Write(ref _takenThrough, through);
+        }
+        _takenOffset = 0;
+        return WriteTaken(mayRetry);
     }
 
-    /// <summary>
-    /// Writes the records that continue the journal without a gap. A record can be dequeued before one with a lower
-    /// number (two writers between their increment and their enqueue); it waits in <c>_pending</c> until
-    /// the gap fills, which it does at once since every number taken is enqueued.
-    /// </summary>
-    private bool WriteContiguous(bool mayRetry)
+    /// <summary>Writes the taken batch from where it stands, as transactions of at most <see cref="MaxBatchBytes"/>.</summary>
+    private bool WriteTaken(bool mayRetry)
     {
-        var pending = _pending;
-        var body = _body;
-        pending.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
-        long next = _written + 1;
-        int taken = 0;
-        while (taken < pending.Count && pending[taken].Sequence == next + taken) taken++;
-        int start = 0;
-        while (start < taken)
+        ReadOnlySpan<byte> body = _taken.WrittenSpan;
+        if (body.IsEmpty) return true;
+        while (_takenOffset < body.Length)
         {
-            body.ResetWrittenCount();
-            int end = start;
-            while (end < taken && (end == start || body.WrittenCount < MaxBatchBytes))
+            int end = _takenOffset;
+            int records = 0;
+            do
             {
-                JournalBatch.WriteRecord(body, pending[end].Now, pending[end].Command);
-                end++;
-            }
-            long first = pending[start].Sequence;
-            long last = pending[end - 1].Sequence;
-            if (!Append(first, last, body.WrittenSpan, mayRetry))
+                end = JournalBatch.RecordEnd(body, end);
+                records++;
+            } while (end < body.Length && end - _takenOffset < MaxBatchBytes);
+            long first = _takenNext;
+            long last = first + records - 1;
+            if (!Append(first, last, body[_takenOffset..end], mayRetry))
             {
-                if (!mayRetry)
-                {
-                    // Left for the commit thread, which retries: a batch thread must not sleep on a failing store.
-                    pending.RemoveRange(0, start);
-                    return false;
-                }
-                _logger.LogError("Journal stopped with {Records} records unwritten to {Location}", pending.Count - start + _queue.Count, _backend.Location);
-                pending.Clear();
+                // Left for the commit thread, which retries: a batch thread must not sleep on a failing store.
+                if (!mayRetry) return false;
+                _logger.LogError("Journal stopped with {Records} records unwritten to {Location}", Volatile.Read(ref _assigned) - first + 1, _backend.Location);
+                _taken.Clear();
+                _takenOffset = 0;
                 return false;
             }
-            RecordsWritten += end - start;
-            start = end;
+            RecordsWritten += records;
+            _takenOffset = end;
+            _takenNext = last + 1;
         }
-        pending.RemoveRange(0, taken);
+        _taken.Clear();
+        _takenOffset = 0;
         return true;
     }
 

@@ -17,19 +17,30 @@ public static class JournalBatch
 {
     private const int RecordHeader = 12;
 
-    /// <summary>Appends one record's frame to <paramref name="body"/>.</summary>
-    public static void WriteRecord(ArrayBufferWriter<byte> body, long now, WriteCommand command)
+    /// <summary>Appends one record's frame to <paramref name="body"/>; a command that fails to encode leaves nothing.</summary>
+    public static void WriteRecord(JournalBuffer body, long now, WriteCommand command)
     {
-        body.GetSpan(RecordHeader);
         int start = body.WrittenCount;
+        body.GetSpan(RecordHeader);
         body.Advance(RecordHeader);
-        CommandCodec.Write(command, body);
-        int length = body.WrittenCount - start - RecordHeader;
+        try
+        {
+            CommandCodec.Write(command, body);
+        }
+        catch
+        {
+            body.Truncate(start);
+            throw;
+        }
         // The header was reserved before the command was written; patch it in place.
-        var written = System.Runtime.InteropServices.MemoryMarshal.AsMemory(body.WrittenMemory).Span.Slice(start, RecordHeader);
-        BinaryPrimitives.WriteInt32LittleEndian(written, length);
-        BinaryPrimitives.WriteInt64LittleEndian(written[4..], now);
+        Span<byte> header = body.Written.Slice(start, RecordHeader);
+        BinaryPrimitives.WriteInt32LittleEndian(header, body.WrittenCount - start - RecordHeader);
+        BinaryPrimitives.WriteInt64LittleEndian(header[4..], now);
     }
+
+    /// <summary>Where the record starting at <paramref name="offset"/> of a body this process wrote ends.</summary>
+    public static int RecordEnd(ReadOnlySpan<byte> body, int offset) =>
+        offset + RecordHeader + BinaryPrimitives.ReadInt32LittleEndian(body[offset..]);
 
     public static uint Checksum(long first, long last, ReadOnlySpan<byte> body) =>
         ~Crc32C.Append(Crc32C.Append(Crc32C.Append(~0u, first), last), body);

@@ -19,7 +19,7 @@ public class JournalBatchTests
             new DeleteCommand(0, [B("a"), B("b")]),
             new FlushAllCommand(),
         ];
-        var body = new ArrayBufferWriter<byte>();
+        var body = new JournalBuffer();
         for (int i = 0; i < commands.Length; i++) JournalBatch.WriteRecord(body, 1000 + i, commands[i]);
         return (body.WrittenSpan.ToArray(), commands);
     }

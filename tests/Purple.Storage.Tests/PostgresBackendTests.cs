@@ -15,7 +15,7 @@ public sealed class PostgresBackendTests
 {
     private static byte[] Batch(long first, long last, out uint crc)
     {
-        var body = new System.Buffers.ArrayBufferWriter<byte>();
+        var body = new JournalBuffer();
         for (long i = first; i <= last; i++) JournalBatch.WriteRecord(body, 1000 + i, new SetCommand(0, B("k" + i), B("v" + i)));
         crc = JournalBatch.Checksum(first, last, body.WrittenSpan);
         return body.WrittenSpan.ToArray();
