@@ -6,19 +6,24 @@ namespace Purple.Storage;
 /// A growable byte buffer that journal records are encoded into (<see cref="JournalBatch.WriteRecord"/>). Unlike
 /// <see cref="ArrayBufferWriter{T}"/> it can drop a record it was half-way through (<see cref="Truncate"/>) and patch a
 /// header written earlier (<see cref="Written"/>). Reused batch after batch, so the journal allocates nothing per
-/// record; after a backlog it gives back what it grew to (<see cref="Clear"/>). Not thread-safe.
+/// record; after a backlog it gives back what it grew to, a half at a time (<see cref="Clear"/>). Not thread-safe.
 /// </summary>
 public sealed class JournalBuffer : IBufferWriter<byte>
 {
-    /// <summary>Kept across batches; a buffer that grew beyond it for a backlog starts small again once emptied.</summary>
-    private const int KeepBytes = 1 << 20;
+    /// <summary>Batches in a row that used under a quarter of the buffer before it gives back half: a second or more of
+    /// writes at one batch a millisecond. Shrinking at the first small batch instead made a buffer that a checkpoint's
+    /// stall had grown shrink and grow again, a large-object allocation each time (gen-2 collections).</summary>
+    private const int QuietBatchesBeforeShrinking = 1000;
 
     private const int InitialBytes = 64 * 1024;
 
     private byte[] _buffer = new byte[InitialBytes];
     private int _count;
+    private int _quietBatches;
 
     public int WrittenCount => _count;
+
+    internal int Capacity => _buffer.Length;
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _count);
 
@@ -50,11 +55,22 @@ public sealed class JournalBuffer : IBufferWriter<byte>
         _count = length;
     }
 
-    /// <summary>Empties the buffer, shrinking it back when a backlog made it large.</summary>
+    /// <summary>Empties the buffer, shrinking it once a backlog that made it large is long over.</summary>
     public void Clear()
     {
+        if (_buffer.Length > InitialBytes && _count < _buffer.Length / 4)
+        {
+            if (++_quietBatches >= QuietBatchesBeforeShrinking)
+            {
+                _buffer = new byte[Math.Max(InitialBytes, _buffer.Length / 2)];
+                _quietBatches = 0;
+            }
+        }
+        else
+        {
+            _quietBatches = 0;
+        }
         _count = 0;
-        if (_buffer.Length > KeepBytes) _buffer = new byte[InitialBytes];
     }
 
     private void Reserve(int sizeHint)
