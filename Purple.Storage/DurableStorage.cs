@@ -246,7 +246,7 @@ public sealed partial class DurableStorage : IAsyncDisposable
             try
             {
                 image = store.CaptureImage(() => Journal.LastAssigned);
-                long captured = (long)clock.Elapsed.TotalMilliseconds;
+                long captured = (long)image.Held.TotalMilliseconds;
                 _backend.WriteSnapshot(image.Sequence, Chunks(image, counts),
                     () => new SnapshotHeader(image.Sequence, image.TakenAt, counts.Chunks, ~counts.Crc, counts.Rows));
                 var kept = _backend.Snapshots();

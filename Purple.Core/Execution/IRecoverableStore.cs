@@ -33,4 +33,8 @@ public interface IRecoverableStore
 public readonly record struct ImageEntry(int Db, byte[] Key, byte[]? String, byte[][]? Members, long ExpiresAt, uint ClientFlags, string? ContentType);
 
 /// <summary>Every live key at journal position <see cref="Sequence"/>, taken at <see cref="TakenAt"/> (Unix ms).</summary>
-public sealed record StoreImage(long Sequence, long TakenAt, List<ImageEntry> Entries);
+public sealed record StoreImage(long Sequence, long TakenAt, List<ImageEntry> Entries)
+{
+    /// <summary>How long the store stopped writes to take it (logged with each snapshot).</summary>
+    public TimeSpan Held { get; init; }
+}
