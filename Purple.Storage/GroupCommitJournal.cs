@@ -8,8 +8,8 @@ namespace Purple.Storage;
 /// The engine's <see cref="IWriteJournal"/> for durable modes (docs/storage.md): <see cref="Record"/> takes a sequence
 /// number and encodes the record into the filling buffer, under the caller's shard lock and without waiting on I/O; one
 /// commit thread swaps that buffer for an empty one and writes what it took as one batch per transaction (group
-/// commit), in sequence order, and forces it to disk as the <see cref="FsyncMode"/> says. It is also the <see cref="IDurabilityBarrier"/> replies wait on; <see cref="JournalReplies"/>
-/// releases them.
+/// commit), in sequence order, and forces it to disk as the <see cref="FsyncMode"/> says. It is also the
+/// <see cref="IDurabilityBarrier"/> replies wait on; <see cref="JournalReplies"/> releases them.
 /// Under <c>--fsync always</c> a record made on a <see cref="BatchThread"/> (an epoll I/O loop) is committed by that
 /// thread at the end of its batch instead (docs/storage.md, "Who commits under always").
 /// Threading: <see cref="Record"/> from any thread, under <c>_recordGate</c> (held only to encode one record or to swap
@@ -234,8 +234,8 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBat
         while (true)
         {
             _wake.Reset();
-            // A full fence, not a release store: a writer enqueues and then reads the flag, this thread sets the flag and
-            // then reads the queue; with a plain store both could miss the other, and a record would wait out the timeout.
+            // A full fence, not a release store: a writer records and then reads the flag, this thread sets the flag and
+            // then reads what was recorded; with a plain store both could miss the other, and a record would wait out the timeout.
             Interlocked.Exchange(ref _sleeping, 1);
             if (!HasQueued && Volatile.Read(ref _compactThrough) <= _compacted)
             {
