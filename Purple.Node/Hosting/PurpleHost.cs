@@ -182,7 +182,7 @@ public sealed class PurpleHost : IAsyncDisposable
         var memcached = _memcachedContext = new MemcachedServerContext(store, TimeProvider.System,
             new MemcachedLimits { MaxItemSize = settings.MemcachedMaxItemSize }, NodeServerInfo.ProductVersion)
         {
-            Metrics = metrics.Memcached, Auth = settings.Auth, Durability = Durability,
+            Metrics = metrics.Memcached, Auth = settings.Auth, Durability = Durability, MaxConnections = settings.MaxClients,
         };
         builder.Services.AddSingleton(memcached);
         var httpApi = new HttpApiContext(store, TimeProvider.System, settings.CacheDefaultTtl, settings.ProtoMaxBulkLen)

@@ -57,6 +57,10 @@ public sealed class MemcachedServerContext : IDisposable
     public string PurpleVersion { get; }
     public DateTimeOffset StartedAt { get; }
 
+    /// <summary>The most connections the listener takes (--maxclients), for "stats settings" (memcached's -c); 0 when
+    /// no limit is set, as for a context that no listener admits connections to.</summary>
+    public int MaxConnections { get; init; }
+
     /// <summary>The bound port, for "stats settings" (set by the host once listening).</summary>
     public int TcpPort { get; set; }
 

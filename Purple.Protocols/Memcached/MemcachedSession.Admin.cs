@@ -149,7 +149,7 @@ public sealed partial class MemcachedSession
     {
         var store = Store.GetStats();
         Stat("maxbytes", store.CapacityBytes);
-        Stat("maxconns", 0);
+        Stat("maxconns", Server.MaxConnections);
         Stat("tcpport", Server.TcpPort);
         Stat("udpport", 0);
         Stat("verbosity", Server.Verbosity);

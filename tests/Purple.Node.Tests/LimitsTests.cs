@@ -46,6 +46,7 @@ public sealed class LimitsTests
         using var m1 = await MemcachedOverTcpTests.McClient.ConnectAsync(host.MemcachedEndPoint!);
         using var m2 = await MemcachedOverTcpTests.McClient.ConnectAsync(host.MemcachedEndPoint!);
         Assert.StartsWith("VERSION", await m2.CallLineAsync("version\r\n"));
+        Assert.Contains("STAT maxconns 2\r\n", await m2.CallUntilAsync("stats settings\r\n", "END\r\n"));
         using (var m3 = await MemcachedOverTcpTests.McClient.ConnectAsync(host.MemcachedEndPoint!))
             Assert.Equal("ERROR Too many open connections", await m3.CallLineAsync(""));
 
