@@ -23,21 +23,25 @@ public sealed partial class PurpleEngine : IRecoverableStore
         // arrives meanwhile: for a million keys it is a ~50 MB array, and zeroing it (and the collection a large
         // allocation can set off) was a large part of the 120-400 ms the engine was held (docs/performance.md,
         // "Durable writes without copies").
-        long estimate = 0;
-        foreach (var shard in _shards) estimate += shard.LiveKeyCountUpperBound();
-        var entries = new List<ImageEntry>((int)Math.Min(estimate + estimate / 16 + 16, Array.MaxLength));
+        var entries = new List<ImageEntry>((int)Math.Min(KeyCountUpperBound() * 17 / 16 + 16, Array.MaxLength));
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        var image = Atomically(() =>
+        return Atomically(() =>
         {
             long sequence = atPoint();
             long now = Now();
-            long keys = 0;
-            foreach (var shard in _shards) keys += shard.LiveKeyCountUpperBound();
+            long keys = KeyCountUpperBound();
             if (entries.Capacity < keys) entries.Capacity = (int)Math.Min(keys, Array.MaxLength);
             foreach (var shard in _shards) shard.CopyLiveEntries(now, entries);
             return new StoreImage(sequence, now, entries) { Held = System.Diagnostics.Stopwatch.GetElapsedTime(start) };
         });
-        return image;
+    }
+
+    /// <summary>An upper bound of the live keys with every shard held; an estimate without.</summary>
+    private long KeyCountUpperBound()
+    {
+        long keys = 0;
+        foreach (var shard in _shards) keys += shard.LiveKeyCountUpperBound();
+        return keys;
     }
 
     // Recovery calls it up to millions of times within a second or two, mostly before tiered compilation would have

@@ -123,7 +123,9 @@ public sealed class SqliteJournalBackend : IJournalBackend
         }
         finally
         {
-            // Ends the statement's transaction on failure too, and lets go of the bound span.
+            // Ends the statement's transaction on failure too, and frees SQLite's copy of the blob (bound transient)
+            // rather than keeping up to a batch's 8 MB until the next append. No busy retry as SqliteCommand has: this
+            // connection is the journal's only writer, and a failed append is retried by the journal every second.
             raw.sqlite3_reset(append);
             raw.sqlite3_clear_bindings(append);
         }

@@ -26,7 +26,7 @@ internal sealed partial class Shard
             if (space is null) continue;
             // Each entry's value is fetched ahead too: ToImage reads its type, another miss, so an entry is copied only
             // once the eight after it were found and their values asked for (the engine is stopped meanwhile).
-            var behind = _imageWindow;
+            var behind = new Entry?[ImageWindow];
             int seen = 0;
             foreach (var node in space.Table)
             {
@@ -38,17 +38,12 @@ internal sealed partial class Shard
             }
             for (int i = Math.Max(0, seen - ImageWindow); i < seen; i++)
             {
-                ref Entry? slot = ref behind[i & (ImageWindow - 1)];
-                CopyLive(db, slot!, now, output);
-                slot = null;
+                CopyLive(db, behind[i & (ImageWindow - 1)]!, now, output);
             }
         }
     }
 
     private const int ImageWindow = 8;
-
-    // Under Gate only; emptied after each keyspace so it holds no entry between captures.
-    private readonly Entry?[] _imageWindow = new Entry?[ImageWindow];
 
     private static void CopyLive(int db, Entry entry, long now, List<ImageEntry> output)
     {
