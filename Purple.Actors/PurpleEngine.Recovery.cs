@@ -16,32 +16,38 @@ public sealed partial class PurpleEngine : IRecoverableStore
         return Apply(command, now);
     }
 
+    private int _imageRunning;
+
     public StoreImage CaptureImage(Func<long> atPoint)
     {
         ArgumentNullException.ThrowIfNull(atPoint);
-        // The list is allocated before the engine stops, sized from counts read without the locks plus room for what
-        // arrives meanwhile: for a million keys it is a ~50 MB array, and zeroing it (and the collection a large
-        // allocation can set off) was a large part of the 120-400 ms the engine was held (docs/performance.md,
-        // "Durable writes without copies").
-        var entries = new List<ImageEntry>((int)Math.Min(KeyCountUpperBound() * 17 / 16 + 16, Array.MaxLength));
+        // Two at once would flip the marks twice (Shard.Image.cs); durable storage takes one at a time.
+        if (Interlocked.Exchange(ref _imageRunning, 1) != 0) throw new InvalidOperationException("A store image is already being taken.");
+        var parts = new ShardImage[_shards.Length];
+        for (int i = 0; i < parts.Length; i++) parts[i] = new ShardImage();
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        return Atomically(() =>
+        try
         {
-            long sequence = atPoint();
-            long now = Now();
-            long keys = KeyCountUpperBound();
-            if (entries.Capacity < keys) entries.Capacity = (int)Math.Min(keys, Array.MaxLength);
-            foreach (var shard in _shards) shard.CopyLiveEntries(now, entries);
-            return new StoreImage(sequence, now, entries) { Held = System.Diagnostics.Stopwatch.GetElapsedTime(start) };
-        });
-    }
-
-    /// <summary>An upper bound of the live keys with every shard held; an estimate without.</summary>
-    private long KeyCountUpperBound()
-    {
-        long keys = 0;
-        foreach (var shard in _shards) keys += shard.LiveKeyCountUpperBound();
-        return keys;
+            return Atomically(() =>
+            {
+                long sequence = atPoint();
+                long now = Now();
+                for (int i = 0; i < _shards.Length; i++)
+                {
+                    parts[i].Now = now;
+                    _shards[i].BeginImage(parts[i]);
+                }
+                return new EngineImage(_shards, sequence, now, () => Volatile.Write(ref _imageRunning, 0))
+                {
+                    Held = System.Diagnostics.Stopwatch.GetElapsedTime(start),
+                };
+            });
+        }
+        catch
+        {
+            Volatile.Write(ref _imageRunning, 0);
+            throw;
+        }
     }
 
     // Recovery calls it up to millions of times within a second or two, mostly before tiered compilation would have

@@ -272,6 +272,8 @@ public sealed partial class DurableStorage : IAsyncDisposable
             }
             finally
             {
+                // Ends the capture: the store marks what was not read and stops taking keys for it.
+                image?.Dispose();
                 SnapshotSecondsTotal += clock.Elapsed.TotalSeconds;
                 Volatile.Write(ref _inProgress, 0);
             }

@@ -15,10 +15,13 @@ namespace Purple.Actors.Storage;
 /// </summary>
 internal sealed class Entry : HashNode
 {
-    /// <summary>The CAS is a counter (<c>PurpleEngine.NextCas</c>) that cannot reach 2^60 — that is 36 years at
-    /// a billion writes a second — so the word's top three bits are free for <see cref="ItemState"/> and the one below
-    /// them for <see cref="OwnsBytes"/>.</summary>
-    public const ulong CasMask = (1UL << OwnedShift) - 1;
+    /// <summary>The CAS is a counter (<c>PurpleEngine.NextCas</c>) that cannot reach 2^59 — that is 18 years at
+    /// a billion writes a second — so the word's top three bits are free for <see cref="ItemState"/>, the one below
+    /// them for <see cref="OwnsBytes"/> and the one below that for <see cref="ImageMark"/>.</summary>
+    public const ulong CasMask = (1UL << ImageShift) - 1;
+    private const int ImageShift = 59;
+    /// <summary>The bit <see cref="ImageMark"/> reads; a shard flips its own copy when a snapshot's capture starts.</summary>
+    public const ulong ImageBit = 1UL << ImageShift;
     private const int OwnedShift = 60;
     private const ulong OwnedBit = 1UL << OwnedShift;
     private const int StateShift = 61;
@@ -28,7 +31,8 @@ internal sealed class Entry : HashNode
     public object Value;
     /// <summary>Unix ms; 0 means no expiry.</summary>
     public long ExpiresAt;
-    /// <summary>Low 60 bits: <see cref="Cas"/>. Bit 60: the string's array is owned. High 3 bits: <see cref="State"/>.</summary>
+    /// <summary>Low 59 bits: <see cref="Cas"/>. Bit 59: <see cref="ImageMark"/>. Bit 60: the string's array is owned.
+    /// High 3 bits: <see cref="State"/>.</summary>
     private ulong _casAndState;
     /// <summary>
     /// LRU (and weak, none): ms since the engine epoch (wraps after 49 days; idle time is taken modulo 2^32).
@@ -58,7 +62,7 @@ internal sealed class Entry : HashNode
     /// links a new item on every store. Every protocol's writes go through here, so a RESP SET ends a lease too.
     /// Whether the entry owns its array is a property of the array, and stays until the value is replaced.
     /// </summary>
-    public void NewValue(ulong cas) => _casAndState = (cas & CasMask) | (_casAndState & OwnedBit);
+    public void NewValue(ulong cas) => _casAndState = (cas & CasMask) | (_casAndState & (OwnedBit | ImageBit));
 
     /// <summary>A change that keeps the value (expiry, rename, invalidation): a new CAS, the state kept.</summary>
     public void NewVersion(ulong cas) => _casAndState = (cas & CasMask) | (_casAndState & ~CasMask);
@@ -98,6 +102,24 @@ internal sealed class Entry : HashNode
         var copy = bytes.ToArray();
         Value = clientFlags == 0 && contentType is null ? copy : new FlaggedString(copy, clientFlags, contentType);
         _casAndState |= OwnedBit;
+    }
+
+    /// <summary>
+    /// Whether the running (or last) snapshot capture has taken this entry: it has when this equals its shard's mark
+    /// (<c>Shard.Image.cs</c>). Kept through every write; only the shard sets it.
+    /// </summary>
+    public ulong ImageMark
+    {
+        get => _casAndState & ImageBit;
+        set => _casAndState = (_casAndState & ~ImageBit) | value;
+    }
+
+    /// <summary>The string's bytes for a snapshot, which keeps them past the shard's lock: a copy when the entry owns
+    /// its array (so it may go on writing into it), the array itself when it is already shared (never mutated).</summary>
+    public byte[] StringForImage()
+    {
+        var bytes = Value as byte[] ?? ((FlaggedString)Value).Bytes;
+        return OwnsBytes ? bytes.AsSpan().ToArray() : bytes;
     }
 
     /// <summary>The string's bytes, to read under the shard's lock without keeping them.</summary>

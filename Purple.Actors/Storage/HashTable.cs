@@ -139,6 +139,29 @@ internal sealed class HashTable
     }
 
     /// <summary>
+    /// Adds the nodes of the buckets from <paramref name="bucket"/> on until <paramref name="budget"/> were added or the
+    /// table ends, and returns the bucket to go on from (<see cref="BucketCount"/> at the end). For a walk spread over
+    /// many calls while the table changes: a node in a bucket before the position stays before it as the table grows
+    /// (sizes are powers of two, so its bucket modulo the old size is what it was), but not as it shrinks, so a caller
+    /// that sees <see cref="BucketCount"/> fall must start again from 0.
+    /// </summary>
+    public int WalkBuckets(int bucket, int budget, List<HashNode> output)
+    {
+        var buckets = _buckets;
+        int added = 0;
+        for (; bucket < buckets.Length && added < budget; bucket++)
+        {
+            if (bucket + Enumerator.PrefetchBuckets < buckets.Length) CachePrefetch.Object(buckets[bucket + Enumerator.PrefetchBuckets]);
+            for (var node = buckets[bucket]; node is not null; node = node.Next)
+            {
+                output.Add(node);
+                added++;
+            }
+        }
+        return bucket;
+    }
+
+    /// <summary>
     /// Collects up to <paramref name="max"/> nodes from consecutive buckets starting at a random one (like
     /// Redis's dictGetSomeKeys): cheap, and random enough for approximate eviction.
     /// </summary>
@@ -177,7 +200,7 @@ internal sealed class HashTable
 
     public struct Enumerator
     {
-        private const int PrefetchBuckets = 16;
+        internal const int PrefetchBuckets = 16;
 
         private readonly HashNode?[] _buckets;
         private int _bucket;
@@ -201,8 +224,8 @@ internal sealed class HashTable
             }
             while (++_bucket < _buckets.Length)
             {
-                // A walk of the whole table (a snapshot's capture, KEYS, defrag) is a cache miss per node taken one
-                // after the other; asking for the node a few buckets ahead lets those misses overlap.
+                // A walk of the whole table (KEYS, defrag, a flush) is a cache miss per node taken one after the
+                // other; asking for the node a few buckets ahead lets those misses overlap.
                 if (_bucket + PrefetchBuckets < _buckets.Length) CachePrefetch.Object(_buckets[_bucket + PrefetchBuckets]);
                 if (_buckets[_bucket] is { } head)
                 {

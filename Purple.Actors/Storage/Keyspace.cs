@@ -9,6 +9,14 @@ internal sealed class Keyspace
 {
     public readonly HashTable Table = new();
 
+    /// <summary>The database this slice belongs to (a snapshot's capture records it with each key).</summary>
+    public readonly int Db;
+
+    public Keyspace(int db)
+    {
+        Db = db;
+    }
+
     private Entry[] _volatile = [];
 
     public int VolatileCount { get; private set; }

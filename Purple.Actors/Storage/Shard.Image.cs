@@ -4,54 +4,110 @@ using Purple.Core.Execution;
 
 namespace Purple.Actors.Storage;
 
-// Durable storage's view of a shard: copying live entries for a snapshot, dropping expired ones after recovery, and
-// a key's state as a command for the journal. The copy runs with every shard held (PurpleEngine.CaptureImage).
+// Durable storage's view of a shard: its part of a snapshot's capture, dropping expired keys after recovery, and a
+// key's state as a command for the journal.
+//
+// A capture does not stop the shard (docs/storage.md, "Snapshots while writes go on"). It starts at a point set with
+// every shard held (PurpleEngine.CaptureImage), where the shard flips its mark: from then on an entry whose
+// Entry.ImageMark differs from the shard's has not been taken yet. The capture's reader walks the tables a slice at a
+// time under the lock, taking every such entry; anything that may change or remove one first takes it as it was
+// (CaptureBeforeChange, called by the finds, Remove and Flush); and a key inserted after the point gets the new mark,
+// so it is not taken at all. Each key is taken exactly once, as it was at the point.
 internal sealed partial class Shard
 {
-    /// <summary>Under <see cref="Gate"/> an upper bound of the live keys; without it (sizing the image's list before the
-    /// capture) only an estimate.</summary>
-    public long LiveKeyCountUpperBound()
+    /// <summary>0 or <see cref="Entry.ImageBit"/>; flipped at each capture's point. Outside a capture every entry has it.</summary>
+    private ulong _imageMark;
+    private ShardImage _image = ShardImage.Ended;
+
+    /// <summary>Caller holds the <see cref="Gate"/> of every shard: the capture's point.</summary>
+    public void BeginImage(ShardImage image)
     {
-        long count = 0;
-        foreach (var space in _keyspaces) count += space?.Table.Count ?? 0;
-        return count;
+        _imageMark ^= Entry.ImageBit;
+        _image = image;
     }
 
-    /// <summary>Caller holds <see cref="Gate"/>. Expired entries are skipped, not removed: the copy must not write.</summary>
-    public void CopyLiveEntries(long now, List<ImageEntry> output)
+    /// <summary>Caller holds <see cref="Gate"/>; called once <see cref="ImageStep"/> reported the walk done.</summary>
+    public void EndImage() => _image = ShardImage.Ended;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CaptureBeforeChange(Keyspace space, Entry entry)
     {
-        for (int db = 0; db < _keyspaces.Length; db++)
+        if (entry.ImageMark != _imageMark) Capture(space.Db, entry);
+    }
+
+    // Out of line: the finds call CaptureBeforeChange on every lookup, and this runs once per key per capture.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Capture(int db, Entry entry)
+    {
+        entry.ImageMark = _imageMark;
+        var image = _image;
+        if (!image.Discarding && !entry.IsExpired(image.Now)) image.Taken.Add(ToImage(db, entry));
+    }
+
+    /// <summary>
+    /// Caller holds <see cref="Gate"/>. Walks on from where the last step stopped, taking every entry not taken yet,
+    /// until about <paramref name="budget"/> entries were looked at; true once every keyspace was walked to its end.
+    /// </summary>
+    public bool ImageStep(int budget)
+    {
+        var image = _image;
+        var walked = image.Walked;
+        while (!image.Done && budget > 0)
         {
-            var space = _keyspaces[db];
-            if (space is null) continue;
-            // Each entry's value is fetched ahead too: ToImage reads its type, another miss, so an entry is copied only
-            // once the eight after it were found and their values asked for (the engine is stopped meanwhile).
-            var behind = new Entry?[ImageWindow];
-            int seen = 0;
-            foreach (var node in space.Table)
+            if (image.Db == _keyspaces.Length)
             {
-                var entry = (Entry)node;
-                CachePrefetch.Object(entry.Value);
-                ref Entry? slot = ref behind[seen++ & (ImageWindow - 1)];
-                if (slot is not null) CopyLive(db, slot, now, output);
-                slot = entry;
+                image.Done = true;
+                break;
             }
-            for (int i = Math.Max(0, seen - ImageWindow); i < seen; i++)
+            var space = _keyspaces[image.Db];
+            if (space is null)
             {
-                CopyLive(db, behind[i & (ImageWindow - 1)]!, now, output);
+                image.Db++;
+                continue;
+            }
+            var table = space.Table;
+            // The position holds as the table grows but not as it shrinks (HashTable.WalkBuckets). A key present
+            // throughout is met at least once; one met twice is taken once, by its mark.
+            if (table.BucketCount < image.BucketCount) image.Bucket = 0;
+            image.BucketCount = table.BucketCount;
+            walked.Clear();
+            image.Bucket = table.WalkBuckets(image.Bucket, budget, walked);
+            budget -= walked.Count + 1;
+            // Asking for every value of the slice before copying any lets those cache misses overlap.
+            foreach (var node in walked)
+            {
+                if (((Entry)node).ImageMark != _imageMark) CachePrefetch.Object(((Entry)node).Value);
+            }
+            foreach (var node in walked) CaptureBeforeChange(space, (Entry)node);
+            walked.Clear();
+            if (image.Bucket >= table.BucketCount)
+            {
+                image.Db++;
+                image.Bucket = 0;
+                image.BucketCount = 0;
             }
         }
+        return image.Done;
     }
 
-    private const int ImageWindow = 8;
-
-    private static void CopyLive(int db, Entry entry, long now, List<ImageEntry> output)
+    /// <summary>Caller holds <see cref="Gate"/>. Hands over what the capture has taken and keeps <paramref name="spare"/> (empty) for more.</summary>
+    public List<ImageEntry> TakeImaged(List<ImageEntry> spare)
     {
-        if (!entry.IsExpired(now)) output.Add(ToImage(db, entry));
+        var taken = _image.Taken;
+        _image.Taken = spare;
+        return taken;
+    }
+
+    /// <summary>Caller holds <see cref="Gate"/>. From now on the capture only marks entries (an image not read to its end).</summary>
+    public void DiscardImage()
+    {
+        if (_image.Done) return;
+        _image.Discarding = true;
+        _image.Taken.Clear();
     }
 
     private static ImageEntry ToImage(int db, Entry entry) => entry.IsString
-        ? new ImageEntry(db, entry.Key, entry.ShareString(), null, entry.ExpiresAt, entry.ClientFlags, entry.ContentType)
+        ? new ImageEntry(db, entry.Key, entry.StringForImage(), null, entry.ExpiresAt, entry.ClientFlags, entry.ContentType)
         : new ImageEntry(db, entry.Key, null, entry.SetValue.ToArray(), entry.ExpiresAt, 0, null);
 
     /// <summary>Caller holds <see cref="Gate"/>. A snapshot entry stored as it is, replacing the key if present.</summary>

@@ -5,7 +5,9 @@ namespace Purple.Actors.Storage;
 /// <summary>
 /// The single owner of one slice of every database. All access happens under <see cref="Gate"/>, taken on the
 /// caller's thread: a lookup is a few hundred nanoseconds, far cheaper than handing the command to another
-/// thread. <see cref="Lock"/> is re-entrant, which <c>Atomically</c> relies on.
+/// thread. <see cref="Lock"/> is re-entrant, which <c>Atomically</c> relies on. Every way to an entry that may change
+/// or remove it (the two finds, <see cref="Remove"/>, <see cref="Flush"/>) first lets a running snapshot capture take
+/// the entry as it was (<c>Shard.Image.cs</c>).
 /// </summary>
 internal sealed partial class Shard
 {
@@ -34,7 +36,7 @@ internal sealed partial class Shard
     public Keyspace? Space(int db) => _keyspaces[db];
 
     // Per-db tables are allocated on first write: 16 shards × 16 dbs of empty tables would otherwise cost for nothing.
-    public Keyspace SpaceForWrite(int db) => _keyspaces[db] ??= new Keyspace();
+    public Keyspace SpaceForWrite(int db) => _keyspaces[db] ??= new Keyspace(db);
 
     /// <summary>The live entry for a read: expired entries are deleted on the spot, weak copies resurrected if still alive.</summary>
     public Entry? FindForRead(int db, ReadOnlySpan<byte> key, uint hash, long now)
@@ -44,7 +46,12 @@ internal sealed partial class Shard
         var entry = (Entry?)space.Table.Find(key, hash);
         if (entry is not null)
         {
-            if (!entry.IsExpired(now)) return entry;
+            if (!entry.IsExpired(now))
+            {
+                // Some callers change what they read (GETEX, memcached's leases): captured first, as for a write.
+                CaptureBeforeChange(space, entry);
+                return entry;
+            }
             Expire(space, entry);
             return null;
         }
@@ -60,7 +67,11 @@ internal sealed partial class Shard
         var entry = (Entry?)space.Table.Find(key, hash);
         if (entry is not null)
         {
-            if (!entry.IsExpired(now)) return entry;
+            if (!entry.IsExpired(now))
+            {
+                CaptureBeforeChange(space, entry);
+                return entry;
+            }
             Expire(space, entry);
             return null;
         }
@@ -80,6 +91,8 @@ internal sealed partial class Shard
 
     public void Insert(Keyspace space, Entry entry, uint hash)
     {
+        // A key that arrives while a snapshot's capture runs is not part of it (nor of a later one's capture so far).
+        entry.ImageMark = _imageMark;
         space.Table.Add(entry, hash);
         space.TrackExpiry(entry);
         UsedBytes += MemoryCost.Of(entry);
@@ -87,6 +100,7 @@ internal sealed partial class Shard
 
     public void Remove(Keyspace space, Entry entry)
     {
+        CaptureBeforeChange(space, entry);
         space.Table.Remove(entry);
         space.Untrack(entry);
         UsedBytes -= MemoryCost.Of(entry);
@@ -132,7 +146,11 @@ internal sealed partial class Shard
     {
         var space = _keyspaces[db];
         if (space is null) return;
-        foreach (var node in space.Table) UsedBytes -= MemoryCost.Of((Entry)node);
+        foreach (var node in space.Table)
+        {
+            CaptureBeforeChange(space, (Entry)node);
+            UsedBytes -= MemoryCost.Of((Entry)node);
+        }
         space.Clear();
     }
 }

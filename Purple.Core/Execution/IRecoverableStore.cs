@@ -12,10 +12,10 @@ public interface IRecoverableStore
     ExecResult Replay(WriteCommand command, long now);
 
     /// <summary>
-    /// Copies every live key while every shard is held, after calling <paramref name="atPoint"/> inside that hold:
-    /// no write can be half-applied then, so what <paramref name="atPoint"/> returns (the journal position) describes
-    /// exactly the state copied. Values are shared, not copied (stored byte arrays are never mutated); set members are
-    /// copied into new arrays.
+    /// Starts an image of every live key at a point: <paramref name="atPoint"/> is called with every write held off, so
+    /// what it returns (the journal position) describes exactly the state the image holds. The store goes on serving
+    /// while the image is read; it is disposed before the next one is taken. Values are the store's as they were at
+    /// the point, never later ones.
     /// </summary>
     StoreImage CaptureImage(Func<long> atPoint);
 
@@ -32,9 +32,27 @@ public interface IRecoverableStore
 /// <summary>One key of a <see cref="StoreImage"/>: a string (with its memcached flags and content type) or a set.</summary>
 public readonly record struct ImageEntry(int Db, byte[] Key, byte[]? String, byte[][]? Members, long ExpiresAt, uint ClientFlags, string? ContentType);
 
-/// <summary>Every live key at journal position <see cref="Sequence"/>, taken at <see cref="TakenAt"/> (Unix ms).</summary>
-public sealed record StoreImage(long Sequence, long TakenAt, List<ImageEntry> Entries)
+/// <summary>
+/// Every live key at journal position <see cref="Sequence"/>, as it was at <see cref="TakenAt"/> (Unix ms). Read
+/// <see cref="Entries"/> once; disposing ends the capture, whether the entries were read to their end or not.
+/// </summary>
+public abstract class StoreImage(long sequence, long takenAt) : IDisposable
 {
-    /// <summary>How long the store stopped writes to take it (logged with each snapshot).</summary>
+    public long Sequence { get; } = sequence;
+
+    public long TakenAt { get; } = takenAt;
+
+    /// <summary>How long the store held off writes to set the point (logged with each snapshot).</summary>
     public TimeSpan Held { get; init; }
+
+    /// <summary>The keys, each once, in no particular order; produced as they are read.</summary>
+    public abstract IEnumerable<ImageEntry> Entries { get; }
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract void Dispose(bool disposing);
 }

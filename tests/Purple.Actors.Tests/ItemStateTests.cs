@@ -47,7 +47,11 @@ public class ItemStateTests
         var entry = new Entry(B("k"), B("v"));
         entry.NewValue(Entry.CasMask);
         entry.State = ItemState.Fetched | ItemState.Stale | ItemState.LeaseTaken;
+        entry.ImageMark = Entry.ImageBit;
         Assert.Equal(Entry.CasMask, entry.Cas);
+        entry.NewValue(Entry.CasMask);
+        Assert.Equal((Entry.ImageBit, Entry.CasMask), (entry.ImageMark, entry.Cas));
+        entry.State = ItemState.Fetched | ItemState.Stale | ItemState.LeaseTaken;
         entry.NewVersion(7);
         Assert.Equal(7UL, entry.Cas);
         Assert.Equal(ItemState.Fetched | ItemState.Stale | ItemState.LeaseTaken, entry.State);
@@ -56,6 +60,10 @@ public class ItemStateTests
         entry.MarkFetched();
         Assert.Equal(8UL, entry.Cas);
         Assert.Equal(ItemState.Fetched, entry.State);
+        // The snapshot mark outlives every write, and clearing it leaves the CAS alone.
+        Assert.Equal(Entry.ImageBit, entry.ImageMark);
+        entry.ImageMark = 0;
+        Assert.Equal((0UL, 8UL, ItemState.Fetched), (entry.ImageMark, entry.Cas, entry.State));
     }
 
     [Fact]

@@ -18,24 +18,6 @@ public class JournalTests
         public void Record(long now, WriteCommand command) => Records.Enqueue((now, command));
     }
 
-    private static string Dump(PurpleEngine e, int databases)
-    {
-        var lines = new List<string>();
-        for (int db = 0; db < databases; db++)
-        {
-            foreach (var key in e.Keys(db, B("*")).Select(S).Order(StringComparer.Ordinal))
-            {
-                string value = e.TryGet(db, B(key), out var item) == ReadStatus.Found
-                    ? $"str:{S(item.Value)}@{item.ExpiresAt}/{item.ClientFlags}/{item.ContentType}"
-                    : e.SetMembers(db, B(key), out var members) == ReadStatus.Found
-                        ? "set:" + string.Join(",", members.Select(S).Order(StringComparer.Ordinal)) + "@" + e.GetExpiresAt(db, B(key))
-                        : "?";
-                lines.Add($"{db}/{key}={value}");
-            }
-        }
-        return string.Join("\n", lines);
-    }
-
     [Fact]
     public void Replaying_the_records_in_arrival_order_rebuilds_the_state_of_concurrent_writers_with_evictions()
     {
@@ -53,23 +35,7 @@ public class JournalTests
             var rng = new Random(worker * 7919 + 1);
             for (int i = 0; i < 4000; i++)
             {
-                int db = rng.Next(databases);
-                byte[] Key() => B("k" + rng.Next(120));
-                WriteCommand command = rng.Next(12) switch
-                {
-                    0 or 1 => new SetCommand(db, Key(), B(new string('v', rng.Next(1, 400))), rng.Next(3) == 0 ? hour + rng.Next(1000) : 0,
-                        ClientFlags: (uint)rng.Next(4), ContentType: rng.Next(4) == 0 ? "text/plain" : null),
-                    2 => new IncrByCommand(db, B("n" + rng.Next(10)), rng.Next(-5, 10)),
-                    3 => new AppendCommand(db, Key(), B("+")),
-                    4 => new SAddCommand(db, B("s" + rng.Next(10)), [B("m" + rng.Next(40)), B("m" + rng.Next(40))]),
-                    5 => new SRemCommand(db, B("s" + rng.Next(10)), [B("m" + rng.Next(40))]),
-                    6 => new DeleteCommand(db, [Key(), Key()]),
-                    7 => new MSetCommand(db, [Key(), Key(), Key()], [B("a"), B("b"), B("c")]),
-                    8 => new RenameCommand(db, Key(), Key()),
-                    9 => new ExpireCommand(db, Key(), hour + rng.Next(1000)),
-                    10 => new SPopCommand(db, B("s" + rng.Next(10)), 1, (ulong)rng.NextInt64()),
-                    _ => rng.Next(400) == 0 ? new FlushDbCommand(db) : new PersistCommand(db, Key()),
-                };
+                var command = RandomWrites.Next(rng, databases, hour);
                 live.Execute(command);
             }
         });
@@ -78,9 +44,9 @@ public class JournalTests
         var replayed = new PurpleEngine(new EngineOptions { Time = time, Databases = databases, Shards = 8, CapacityBytes = 1L << 30, ActiveDefrag = false });
         foreach (var (now, command) in journal.Records) replayed.Apply(command, now);
 
-        string expected = Dump(live, databases);
+        string expected = RandomWrites.Dump(live, databases);
         Assert.NotEmpty(expected);
-        Assert.Equal(expected, Dump(replayed, databases));
+        Assert.Equal(expected, RandomWrites.Dump(replayed, databases));
     }
 
     [Fact]

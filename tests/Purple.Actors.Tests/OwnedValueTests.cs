@@ -84,14 +84,24 @@ public class OwnedValueTests
     }
 
     [Fact]
-    public void A_snapshot_keeps_the_bytes_it_captured()
+    public void A_snapshot_keeps_the_bytes_it_captured_and_the_entry_keeps_its_own()
     {
         var e = Engine();
         e.Set("k", "1111");
         e.Set("k", "2222");
-        var image = e.CaptureImage(() => 1);
-        Overwrite(e, "k");
-        Assert.Equal("2222", S(Assert.Single(image.Entries).String));
+        e.Set("m", "1111");
+        e.Set("m", "2222");
+        using (var image = e.CaptureImage(() => 1))
+        {
+            // "k" is overwritten before the image is read, "m" after: both must read as they were at the point.
+            Overwrite(e, "k");
+            var entries = image.Entries.ToList();
+            Overwrite(e, "m");
+            Assert.Equal(["k=2222", "m=2222"], entries.Select(x => $"{S(x.Key)}={S(x.String)}").Order());
+        }
+        // The image took copies, so the entries still own their arrays and later overwrites stay in place.
+        Assert.True(((Purple.Actors.Storage.Entry)e.FindEntryForTest(0, B("m"))!).OwnsBytes);
+        Assert.True(((Purple.Actors.Storage.Entry)e.FindEntryForTest(0, B("k"))!).OwnsBytes);
     }
 
     [Fact]
