@@ -12,8 +12,11 @@ public sealed record SnapshotHeader(long Sequence, long TakenAt, long Chunks, ui
 /// <summary>One key of a snapshot: its database, key, and <see cref="SnapshotRow"/>-encoded body, with its own checksum.</summary>
 public readonly record struct StoredSnapshotRow(int Db, byte[] Key, byte[] Body, uint Crc);
 
-/// <summary>Up to a thousand rows of a snapshot as stored (<see cref="SnapshotChunk"/>), with the chunk's checksum.</summary>
-public readonly record struct StoredSnapshotChunk(byte[] Body, uint Crc);
+/// <summary>
+/// Up to a thousand rows of a snapshot as stored (<see cref="SnapshotChunk"/>), with the chunk's checksum. A chunk being
+/// written is a view of the encoder's buffer, valid until the next chunk is asked for.
+/// </summary>
+public readonly record struct StoredSnapshotChunk(ReadOnlyMemory<byte> Body, uint Crc);
 
 /// <summary>
 /// Where the journal and snapshots live: SQLite files under --data-dir, or PostgreSQL tables (docs/storage.md).
@@ -59,7 +62,8 @@ public interface IJournalBackend : IDisposable
 
     /// <summary>
     /// Writes a snapshot so that it appears whole or not at all. <paramref name="header"/> is asked for once every row
-    /// has been enumerated (the chunks' count and checksum are known only then), and is stored with them.
+    /// has been enumerated (the chunks' count and checksum are known only then), and is stored with them. A chunk's body
+    /// is written (or copied) before the next chunk is asked for: the encoder reuses its buffer.
     /// </summary>
     void WriteSnapshot(long sequence, IEnumerable<StoredSnapshotChunk> chunks, Func<SnapshotHeader> header);
 

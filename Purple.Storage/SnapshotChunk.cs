@@ -16,24 +16,30 @@ public static class SnapshotChunk
     public const int MaxRows = 1024;
     public const int MaxBytes = 1 << 20;
 
-    /// <summary>Chunks of the image's entries, in order; <paramref name="rows"/> counts the keys written.</summary>
+    /// <summary>
+    /// Chunks of the image's entries, in order; <paramref name="rows"/> counts the keys written. Each chunk is a view of
+    /// one buffer, reused for the next (a snapshot of a million keys would otherwise be a hundred large-object arrays,
+    /// and a full collection each time): write or copy a chunk before asking for the next.
+    /// </summary>
     public static IEnumerable<StoredSnapshotChunk> Encode(IEnumerable<ImageEntry> entries, Action<int>? rows = null)
     {
         var body = new ArrayBufferWriter<byte>(MaxBytes + 4096);
         int count = 0;
         foreach (var entry in entries)
         {
-            var row = SnapshotRow.Encode(entry);
-            var span = body.GetSpan(16 + row.Key.Length + row.Body.Length);
-            BinaryPrimitives.WriteInt32LittleEndian(span, row.Db);
-            BinaryPrimitives.WriteInt32LittleEndian(span[4..], row.Key.Length);
-            row.Key.CopyTo(span[8..]);
-            int at = 8 + row.Key.Length;
-            BinaryPrimitives.WriteInt32LittleEndian(span[at..], row.Body.Length);
-            row.Body.CopyTo(span[(at + 4)..]);
-            at += 4 + row.Body.Length;
-            BinaryPrimitives.WriteUInt32LittleEndian(span[at..], row.Crc);
-            body.Advance(at + 4);
+            // The row goes straight into the chunk: int32 db, int32 key length, key, int32 body length, body, CRC.
+            int bodyLength = SnapshotRow.BodyLength(entry);
+            int keyLength = entry.Key.Length;
+            int rowLength = checked(16 + keyLength + bodyLength);
+            var span = body.GetSpan(rowLength)[..rowLength];
+            BinaryPrimitives.WriteInt32LittleEndian(span, entry.Db);
+            BinaryPrimitives.WriteInt32LittleEndian(span[4..], keyLength);
+            entry.Key.CopyTo(span[8..]);
+            BinaryPrimitives.WriteInt32LittleEndian(span[(8 + keyLength)..], bodyLength);
+            var rowBody = span.Slice(12 + keyLength, bodyLength);
+            SnapshotRow.WriteBody(entry, rowBody);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(12 + keyLength + bodyLength)..], SnapshotRow.Checksum(entry.Db, entry.Key, rowBody));
+            body.Advance(rowLength);
             count++;
             if (count == MaxRows || body.WrittenCount >= MaxBytes)
             {
@@ -50,11 +56,7 @@ public static class SnapshotChunk
         }
     }
 
-    private static StoredSnapshotChunk Seal(ArrayBufferWriter<byte> body)
-    {
-        var bytes = body.WrittenSpan.ToArray();
-        return new StoredSnapshotChunk(bytes, Crc32C.Compute(bytes));
-    }
+    private static StoredSnapshotChunk Seal(ArrayBufferWriter<byte> body) => new(body.WrittenMemory, Crc32C.Compute(body.WrittenSpan));
 
     /// <summary>Checks a chunk and decodes every row into <paramref name="output"/>; false with a reason (never a value) at the first problem.</summary>
     // Recovery calls it up to millions of times within a second or two, mostly before tiered compilation would have
@@ -63,12 +65,12 @@ public static class SnapshotChunk
     public static bool TryDecode(in StoredSnapshotChunk chunk, List<ImageEntry> output, out string? problem)
     {
         problem = null;
-        if (Crc32C.Compute(chunk.Body) != chunk.Crc)
+        if (Crc32C.Compute(chunk.Body.Span) != chunk.Crc)
         {
             problem = "chunk checksum mismatch";
             return false;
         }
-        var body = chunk.Body.AsSpan();
+        var body = chunk.Body.Span;
         int start = output.Count;
         while (body.Length > 0)
         {
@@ -87,7 +89,7 @@ public static class SnapshotChunk
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryField(ref Span<byte> body, out int value)
+    private static bool TryField(ref ReadOnlySpan<byte> body, out int value)
     {
         value = 0;
         if (body.Length < 4) return false;
@@ -97,7 +99,7 @@ public static class SnapshotChunk
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryBytes(ref Span<byte> body, out byte[] bytes)
+    private static bool TryBytes(ref ReadOnlySpan<byte> body, out byte[] bytes)
     {
         bytes = [];
         if (!TrySlice(ref body, out var slice)) return false;
@@ -106,7 +108,7 @@ public static class SnapshotChunk
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TrySlice(ref Span<byte> body, out Span<byte> slice)
+    private static bool TrySlice(ref ReadOnlySpan<byte> body, out ReadOnlySpan<byte> slice)
     {
         slice = default;
         if (!TryField(ref body, out int length) || length < 0 || length > body.Length) return false;

@@ -17,37 +17,55 @@ public static class SnapshotRow
 
     public static StoredSnapshotRow Encode(in ImageEntry entry)
     {
-        byte[] body;
+        var body = new byte[BodyLength(entry)];
+        WriteBody(entry, body);
+        return new StoredSnapshotRow(entry.Db, entry.Key, body, Checksum(entry.Db, entry.Key, body));
+    }
+
+    /// <summary>The length of the entry's row body.</summary>
+    public static int BodyLength(in ImageEntry entry)
+    {
         if (entry.Members is { } members)
         {
             long size = 1 + 8 + 4;
             foreach (var member in members) size += 4 + member.Length;
-            body = new byte[checked((int)size)];
+            return checked((int)size);
+        }
+        var value = entry.String ?? throw new ArgumentException("An image entry is a string or a set.", nameof(entry));
+        int typeLength = entry.ContentType is null ? 0 : Encoding.UTF8.GetByteCount(entry.ContentType);
+        return checked(1 + 8 + 4 + 4 + typeLength + value.Length);
+    }
+
+    /// <summary>Writes the entry's row body into <paramref name="body"/>, which is <see cref="BodyLength"/> bytes.</summary>
+    public static void WriteBody(in ImageEntry entry, Span<byte> body)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(body[1..], entry.ExpiresAt);
+        if (entry.Members is { } members)
+        {
             body[0] = SetKind;
-            BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(1), entry.ExpiresAt);
-            BinaryPrimitives.WriteInt32LittleEndian(body.AsSpan(9), members.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(body[9..], members.Length);
             int at = 13;
             foreach (var member in members)
             {
-                BinaryPrimitives.WriteInt32LittleEndian(body.AsSpan(at), member.Length);
-                member.CopyTo(body.AsSpan(at + 4));
+                BinaryPrimitives.WriteInt32LittleEndian(body[at..], member.Length);
+                member.CopyTo(body[(at + 4)..]);
                 at += 4 + member.Length;
             }
+            return;
+        }
+        body[0] = StringKind;
+        BinaryPrimitives.WriteUInt32LittleEndian(body[9..], entry.ClientFlags);
+        int written = 17;
+        if (entry.ContentType is { } contentType)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(body[13..], Encoding.UTF8.GetByteCount(contentType));
+            written += Encoding.UTF8.GetBytes(contentType, body[written..]);
         }
         else
         {
-            var value = entry.String ?? throw new ArgumentException("An image entry is a string or a set.", nameof(entry));
-            int typeLength = entry.ContentType is null ? -1 : Encoding.UTF8.GetByteCount(entry.ContentType);
-            body = new byte[checked(1 + 8 + 4 + 4 + Math.Max(typeLength, 0) + value.Length)];
-            body[0] = StringKind;
-            BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(1), entry.ExpiresAt);
-            BinaryPrimitives.WriteUInt32LittleEndian(body.AsSpan(9), entry.ClientFlags);
-            BinaryPrimitives.WriteInt32LittleEndian(body.AsSpan(13), typeLength);
-            int at = 17;
-            if (entry.ContentType is not null) at += Encoding.UTF8.GetBytes(entry.ContentType, body.AsSpan(at));
-            value.CopyTo(body.AsSpan(at));
+            BinaryPrimitives.WriteInt32LittleEndian(body[13..], -1);
         }
-        return new StoredSnapshotRow(entry.Db, entry.Key, body, Checksum(entry.Db, entry.Key, body));
+        entry.String!.CopyTo(body[written..]);
     }
 
     public static uint Checksum(int db, byte[] key, ReadOnlySpan<byte> body) =>

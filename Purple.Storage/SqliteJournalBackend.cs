@@ -237,20 +237,7 @@ public sealed class SqliteJournalBackend : IJournalBackend
                 setup.ExecuteNonQuery();
             }
             using var transaction = connection.BeginTransaction();
-            using (var insert = connection.CreateCommand())
-            {
-                insert.Transaction = transaction;
-                insert.CommandText = "INSERT INTO chunks (body, crc) VALUES ($body, $crc)";
-                var body = insert.Parameters.Add("$body", SqliteType.Blob);
-                var crc = insert.Parameters.Add("$crc", SqliteType.Integer);
-                insert.Prepare();
-                foreach (var chunk in chunks)
-                {
-                    body.Value = chunk.Body;
-                    crc.Value = (long)chunk.Crc;
-                    insert.ExecuteNonQuery();
-                }
-            }
+            InsertChunks(connection.Handle!, chunks);
             var done = header();
             using (var meta = connection.CreateCommand())
             {
@@ -269,6 +256,31 @@ public sealed class SqliteJournalBackend : IJournalBackend
         FileSync.File(temporary);
         File.Move(temporary, final, overwrite: true);
         FileSync.DirectoryOf(final);
+    }
+
+    /// <summary>
+    /// A raw prepared statement, as the journal's append: it binds each chunk from the encoder's buffer, where a
+    /// parameter would want an array of its own per chunk. Runs inside the connection's open transaction.
+    /// </summary>
+    private static void InsertChunks(sqlite3 db, IEnumerable<StoredSnapshotChunk> chunks)
+    {
+        Check(raw.sqlite3_prepare_v2(db, "INSERT INTO chunks (body, crc) VALUES (?1, ?2)", out sqlite3_stmt insert), db);
+        try
+        {
+            foreach (var chunk in chunks)
+            {
+                Check(raw.sqlite3_bind_blob(insert, 1, chunk.Body.Span), db);
+                Check(raw.sqlite3_bind_int64(insert, 2, chunk.Crc), db);
+                int rc = raw.sqlite3_step(insert);
+                if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, db);
+                raw.sqlite3_reset(insert);
+                raw.sqlite3_clear_bindings(insert);
+            }
+        }
+        finally
+        {
+            insert.Dispose();
+        }
     }
 
     public (SnapshotHeader Header, IEnumerable<StoredSnapshotChunk> Chunks) ReadSnapshot(long sequence)
