@@ -105,7 +105,7 @@ public sealed partial class PurpleEngine
         }
     }
 
-    private ExecResult MSet(MSetCommand c, long now)
+    private ExecResult MSet(MSetCommand c, long now, bool adoptValues = false)
     {
         var routes = RouteAll(c.Keys);
         var order = LockOrder(routes);
@@ -125,7 +125,7 @@ public sealed partial class PurpleEngine
             for (int i = 0; i < c.Keys.Length; i++)
             {
                 var (shard, hash) = routes[i];
-                shard.SetPlain(shard.SpaceForWrite(c.Db), c.Keys[i], c.Values[i], hash, now);
+                shard.SetPlain(shard.SpaceForWrite(c.Db), c.Keys[i], c.Values[i], hash, now, adoptValues);
             }
             Journal?.Record(now, c);
             return ExecResult.Int(1);

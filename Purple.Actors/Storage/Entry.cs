@@ -97,10 +97,14 @@ internal sealed class Entry : HashNode
     }
 
     /// <summary>Stores a copy of <paramref name="bytes"/> and its metadata as a new string the entry owns.</summary>
-    public void StoreOwnedCopy(ReadOnlySpan<byte> bytes, uint clientFlags, string? contentType)
+    public void StoreOwnedCopy(ReadOnlySpan<byte> bytes, uint clientFlags, string? contentType) =>
+        Adopt(bytes.ToArray(), clientFlags, contentType);
+
+    /// <summary>Stores <paramref name="bytes"/> itself as a string the entry owns: only for an array nobody else holds
+    /// or will read (a command decoded for a replay, <c>PurpleEngine.Replay</c>).</summary>
+    public void Adopt(byte[] bytes, uint clientFlags, string? contentType)
     {
-        var copy = bytes.ToArray();
-        Value = clientFlags == 0 && contentType is null ? copy : new FlaggedString(copy, clientFlags, contentType);
+        Value = clientFlags == 0 && contentType is null ? bytes : new FlaggedString(bytes, clientFlags, contentType);
         _casAndState |= OwnedBit;
     }
 

@@ -128,7 +128,9 @@ internal sealed partial class Shard
         else
         {
             entry = NewEntry(image.Key, image.String!, now);
-            entry.SetString(image.String!, image.ClientFlags, image.ContentType);
+            // The decoder's array becomes the entry's own (IRecoverableStore.Load), so the first overwrite after a
+            // restart goes in place too.
+            entry.Adopt(image.String!, image.ClientFlags, image.ContentType);
         }
         // Before Insert, which indexes the expiry and charges the memory of the entry as it is.
         entry.ExpiresAt = image.ExpiresAt;

@@ -9,7 +9,8 @@ internal sealed partial class Shard
 {
     private static readonly ExecResult WrongType = ExecResult.Fail(PurpleError.WrongType);
 
-    public ExecResult Set(SetCommand c, uint hash, long now)
+    /// <param name="adoptValue">The command's value is an array nobody else holds (a replay): stored as it is, not copied.</param>
+    public ExecResult Set(SetCommand c, uint hash, long now, bool adoptValue = false)
     {
         var space = SpaceForWrite(c.Db);
         var existing = FindForWrite(space, c.Key, hash, now);
@@ -47,17 +48,17 @@ internal sealed partial class Shard
             var gone = new StringItem(c.Value, c.ClientFlags, _engine.NextCas(), expiresAt, c.ContentType);
             return new ExecResult { Status = ExecStatus.Ok, Value = old, Item = gone };
         }
-        var entry = StoreString(space, existing, c.Key, c.Value, c.ClientFlags, c.ContentType, expiresAt, keptState, hash, now);
+        var entry = StoreString(space, existing, c.Key, c.Value, c.ClientFlags, c.ContentType, expiresAt, keptState, hash, now, adoptValue);
         // The command's array holds the same bytes: handing it out leaves the entry owning its own.
         return new ExecResult { Status = ExecStatus.Ok, Value = old, Item = entry.ItemWith(c.Value) };
     }
 
     /// <summary>MSET's per key: an unconditional SET without expiry, with no command record and no item to return.</summary>
-    public void SetPlain(Keyspace space, byte[] key, byte[] value, uint hash, long now) =>
-        StoreString(space, FindForWrite(space, key, hash, now), key, value, 0, null, 0, ItemState.None, hash, now);
+    public void SetPlain(Keyspace space, byte[] key, byte[] value, uint hash, long now, bool adoptValue = false) =>
+        StoreString(space, FindForWrite(space, key, hash, now), key, value, 0, null, 0, ItemState.None, hash, now, adoptValue);
 
     private Entry StoreString(Keyspace space, Entry? existing, byte[] key, byte[] value, uint clientFlags, string? contentType,
-        long expiresAt, ItemState keptState, uint hash, long now)
+        long expiresAt, ItemState keptState, uint hash, long now, bool adoptValue)
     {
         // The string is stored in an array of the entry's own, never the command's (a journal or a reply may still
         // hold that), so later writes of the same length and metadata copy into it instead of allocating
@@ -66,11 +67,12 @@ internal sealed partial class Shard
         {
             var entry = NewEntry(key, value, now);
             entry.ExpiresAt = expiresAt;
-            entry.StoreOwnedCopy(value, clientFlags, contentType);
+            if (adoptValue) entry.Adopt(value, clientFlags, contentType);
+            else entry.StoreOwnedCopy(value, clientFlags, contentType);
             Insert(space, entry, hash);
             return entry;
         }
-        StoreOwned(existing, value, clientFlags, contentType);
+        StoreOwned(existing, value, clientFlags, contentType, adoptValue);
         existing.ExpiresAt = expiresAt;
         existing.NewValue(_engine.NextCas());
         existing.State = keptState;
@@ -81,11 +83,12 @@ internal sealed partial class Shard
 
     /// <summary>Replaces a stored string with the entry's own copy of <paramref name="value"/>, in place when it can (the
     /// cost is then unchanged), charging the difference otherwise.</summary>
-    private void StoreOwned(Entry entry, byte[] value, uint clientFlags, string? contentType)
+    private void StoreOwned(Entry entry, byte[] value, uint clientFlags, string? contentType, bool adoptValue = false)
     {
         if (entry.TryOverwriteInPlace(value, clientFlags, contentType)) return;
         long before = MemoryCost.Of(entry);
-        entry.StoreOwnedCopy(value, clientFlags, contentType);
+        if (adoptValue) entry.Adopt(value, clientFlags, contentType);
+        else entry.StoreOwnedCopy(value, clientFlags, contentType);
         UsedBytes += MemoryCost.Of(entry) - before;
     }
 

@@ -8,7 +8,10 @@ namespace Purple.Core.Execution;
 /// </summary>
 public interface IRecoverableStore
 {
-    /// <summary>Applies a recorded write as of <paramref name="now"/> (Unix ms), with no capacity check: recovery rebuilds what was.</summary>
+    /// <summary>
+    /// Applies a recorded write as of <paramref name="now"/> (Unix ms), with no capacity check: recovery rebuilds what
+    /// was. The command is the caller's to drop afterwards, never to reuse or read: the store may keep its arrays.
+    /// </summary>
     ExecResult Replay(WriteCommand command, long now);
 
     /// <summary>
@@ -21,7 +24,8 @@ public interface IRecoverableStore
 
     /// <summary>
     /// Stores snapshot entries as they are (a key present is replaced), without a command per key and without recording
-    /// them: the bulk path of recovery. Entries already expired are the caller's to skip.
+    /// them: the bulk path of recovery. Entries already expired are the caller's to skip. The entries' arrays become
+    /// the store's: the caller drops them, never reads or reuses them.
     /// </summary>
     void Load(IReadOnlyList<ImageEntry> entries, long now);
 

@@ -1,3 +1,4 @@
+using Purple.Actors.Storage;
 using Purple.Core;
 using Purple.Core.Commands;
 using Purple.Core.Execution;
@@ -100,8 +101,8 @@ public class OwnedValueTests
             Assert.Equal(["k=2222", "m=2222"], entries.Select(x => $"{S(x.Key)}={S(x.String)}").Order());
         }
         // The image took copies, so the entries still own their arrays and later overwrites stay in place.
-        Assert.True(((Purple.Actors.Storage.Entry)e.FindEntryForTest(0, B("m"))!).OwnsBytes);
-        Assert.True(((Purple.Actors.Storage.Entry)e.FindEntryForTest(0, B("k"))!).OwnsBytes);
+        Assert.True(((Entry)e.FindEntryForTest(0, B("m"))!).OwnsBytes);
+        Assert.True(((Entry)e.FindEntryForTest(0, B("k"))!).OwnsBytes);
     }
 
     [Fact]
@@ -201,5 +202,27 @@ public class OwnedValueTests
         var afterGet = e.GetStats();
         Assert.Equal((1, 1), (afterRead.Hits - before.Hits, afterRead.Misses - before.Misses));
         Assert.Equal((1, 1), (afterGet.Hits - afterRead.Hits, afterGet.Misses - afterRead.Misses));
+    }
+
+    [Fact]
+    public void Recovery_keeps_the_decoders_arrays_as_the_entries_own_instead_of_copying_them()
+    {
+        var e = Engine();
+        var replayed = B("1111");
+        var inMSet = B("2222");
+        var loaded = B("3333");
+        e.Replay(new SetCommand(0, B("r"), replayed), 1);
+        e.Replay(new MSetCommand(0, [B("m")], [inMSet], false), 1);
+        e.Load([new ImageEntry(0, B("l"), loaded, null, 0, 7, null)], 1);
+        var executed = B("4444");
+        e.Execute(new SetCommand(0, B("x"), executed));
+
+        Entry Find(string key) => (Entry)e.FindEntryForTest(0, B(key))!;
+        Assert.Same(replayed, Find("r").Value);
+        Assert.Same(inMSet, Find("m").Value);
+        Assert.Same(loaded, ((FlaggedString)Find("l").Value).Bytes);
+        foreach (var key in (string[])["r", "m", "l", "x"]) Assert.True(Find(key).OwnsBytes, key);
+        // A live write is still copied: its command may be held by a journal or a reply.
+        Assert.NotSame(executed, Find("x").Value);
     }
 }
