@@ -103,7 +103,11 @@ public sealed class PurpleHost : IAsyncDisposable
                 Shards = settings.Shards,
                 ActiveDefrag = settings.ActiveDefrag,
             });
-            var recovery = storage is null ? null : Task.Factory.StartNew(() => storage.Storage.Recover(engine, engine.Databases),
+            var recovery = storage is null ? null : Task.Factory.StartNew(() =>
+                {
+                    using var hugePages = RecoveryHugePages.Start();
+                    return storage.Storage.Recover(engine, engine.Databases);
+                },
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             return new StoreStart { Storage = storage, Logging = logging, Engine = engine, Recovery = recovery };
         }
