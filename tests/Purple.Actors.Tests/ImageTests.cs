@@ -55,6 +55,27 @@ public class ImageTests
         Eviction = EvictionPolicy.Lru, Scope = EvictionScope.All, ActiveDefrag = false,
     });
 
+    /// <summary>An image taken with the state dumped at its point, read with <paramref name="afterEach"/> (given the
+    /// count read so far) run between entries; both in <see cref="RandomWrites.Dump(PurpleEngine, int)"/>'s form.</summary>
+    private static (string AtPoint, string Read) ReadImage(PurpleEngine e, int databases, int round, Action<int> afterEach)
+    {
+        string? atPoint = null;
+        var read = new List<ImageEntry>();
+        using (var image = e.CaptureImage(() =>
+        {
+            atPoint = RandomWrites.Dump(e, databases);
+            return round;
+        }))
+        {
+            foreach (var entry in image.Entries)
+            {
+                read.Add(entry);
+                afterEach(read.Count);
+            }
+        }
+        return (atPoint!, RandomWrites.Dump(read));
+    }
+
     [Fact]
     public void Writes_between_every_entry_read_leave_the_image_as_the_keys_were_at_its_point()
     {
@@ -68,23 +89,13 @@ public class ImageTests
         // Several images in a row: each flips the marks the one before left.
         for (int round = 0; round < 8; round++)
         {
-            string? expected = null;
-            var read = new List<ImageEntry>();
-            using (var image = e.CaptureImage(() =>
+            var (expected, read) = ReadImage(e, databases, round, count =>
             {
-                expected = RandomWrites.Dump(e, databases);
-                return round;
-            }))
-            {
-                foreach (var entry in image.Entries)
-                {
-                    read.Add(entry);
-                    for (int w = 0; w < 3; w++) e.Execute(RandomWrites.Next(rng, databases, time.NowMs + 20));
-                    time.Advance(1);
-                }
-            }
-            Assert.NotEmpty(expected!);
-            Assert.Equal(expected, RandomWrites.Dump(read));
+                for (int w = 0; w < 3; w++) e.Execute(RandomWrites.Next(rng, databases, time.NowMs + 20));
+                time.Advance(1);
+            });
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected, read);
         }
         Assert.True(e.GetStats().EvictedKeys > 0, "the writes must have evicted, so evictions took part");
         Assert.True(e.GetStats().ExpiredKeys > 0, "keys must have expired while images were read");
@@ -108,22 +119,12 @@ public class ImageTests
         {
             for (int round = 0; round < 20; round++)
             {
-                string? expected = null;
-                var read = new List<ImageEntry>();
-                using (var image = e.CaptureImage(() =>
+                var (expected, read) = ReadImage(e, databases, round, count =>
                 {
-                    expected = RandomWrites.Dump(e, databases);
-                    return round;
-                }))
-                {
-                    foreach (var entry in image.Entries)
-                    {
-                        read.Add(entry);
-                        if (read.Count % 4 == 0) Thread.Yield();
-                        if (read.Count % 16 == 0) time.Advance(1);
-                    }
-                }
-                Assert.Equal(expected, RandomWrites.Dump(read));
+                    if (count % 4 == 0) Thread.Yield();
+                    if (count % 16 == 0) time.Advance(1);
+                });
+                Assert.Equal(expected, read);
             }
         }
         finally
