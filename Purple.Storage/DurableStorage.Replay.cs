@@ -18,12 +18,13 @@ public sealed partial class DurableStorage
         uint crc = ~0u;
         long count = 0, rows = 0;
         long keys = 0, skipped = 0;
-        Pipeline<List<ImageEntry>>(
-            produce: emit =>
+        Pipeline<ImageEntry>(
+            produce: (take, emit) =>
             {
                 foreach (var chunk in chunks)
                 {
-                    var entries = new List<ImageEntry>(SnapshotChunk.MaxRows);
+                    var entries = take();
+                    entries.EnsureCapacity(SnapshotChunk.MaxRows);
                     if (!SnapshotChunk.TryDecode(chunk, entries, out string? problem)) throw new JournalCorruptException($"chunk {count + 1}: {problem}");
                     crc = Crc32C.Append(crc, (long)chunk.Crc);
                     count++;
@@ -67,8 +68,8 @@ public sealed partial class DurableStorage
         long? cutAt = null;
         string? reason = null;
         bool unreadable = false;
-        Pipeline<List<JournalRecord>>(
-            produce: emit =>
+        Pipeline<JournalRecord>(
+            produce: (take, emit) =>
             {
                 try
                 {
@@ -81,9 +82,10 @@ public sealed partial class DurableStorage
                         }
                         if (batch.Last < expected) continue;
                         // A damaged row can hold any numbers: the capacity is only a hint, TryRead judges the range.
-                        var records = new List<JournalRecord>((int)Math.Clamp(batch.Last - batch.First + 1, 0, 65_536));
+                        var records = take();
+                        records.EnsureCapacity((int)Math.Clamp(batch.Last - batch.First + 1, 0, 65_536));
                         // Checked before continuity, so a damaged sequence number reads as damage (cut), not as missing records.
-                        if (!JournalBatch.TryRead(batch.First, batch.Last, batch.Crc, batch.Body, records, out string? problem))
+                        if (!JournalBatch.TryRead(batch.First, batch.Last, batch.Crc, batch.Body.Span, records, out string? problem))
                         {
                             cutAt = batch.First;
                             reason = problem;
@@ -123,19 +125,23 @@ public sealed partial class DurableStorage
     }
 
     /// <summary>
-    /// Runs <paramref name="produce"/> on a thread of its own, handing items to <paramref name="consume"/> on this one
-    /// through a bounded queue. An exception on either side stops both and is rethrown here.
+    /// Runs <paramref name="produce"/> on a thread of its own, handing lists to <paramref name="consume"/> on this one
+    /// through a bounded queue. The producer takes each list from the first argument it is given and sends it with the
+    /// second; once consumed, a list is cleared and handed back, so a recovery allocates a few dozen lists rather than
+    /// one per batch or chunk (every allocation of a recovery is a fresh page: docs/performance.md). An exception on
+    /// either side stops both and is rethrown here.
     /// </summary>
-    private static void Pipeline<T>(Action<Action<T>> produce, Action<T> consume)
+    private static void Pipeline<T>(Action<Func<List<T>>, Action<List<T>>> produce, Action<List<T>> consume)
     {
-        using var queue = new BlockingCollection<T>(ReadAhead);
+        using var queue = new BlockingCollection<List<T>>(ReadAhead);
+        var spare = new ConcurrentQueue<List<T>>();
         using var stop = new CancellationTokenSource();
         Exception? produced = null;
         var producer = new Thread(() =>
         {
             try
             {
-                produce(item => queue.Add(item, stop.Token));
+                produce(() => spare.TryDequeue(out var list) ? list : [], item => queue.Add(item, stop.Token));
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -152,7 +158,12 @@ public sealed partial class DurableStorage
         producer.Start();
         try
         {
-            foreach (var item in queue.GetConsumingEnumerable()) consume(item);
+            foreach (var item in queue.GetConsumingEnumerable())
+            {
+                consume(item);
+                item.Clear();
+                spare.Enqueue(item);
+            }
         }
         catch
         {

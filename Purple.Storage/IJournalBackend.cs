@@ -1,7 +1,10 @@
 namespace Purple.Storage;
 
-/// <summary>A stored group commit, as read back for recovery (checked by <see cref="JournalBatch.TryRead"/>).</summary>
-public sealed record StoredBatch(long First, long Last, uint Crc, byte[] Body);
+/// <summary>
+/// A stored group commit, as read back for recovery (checked by <see cref="JournalBatch.TryRead"/>). A batch read back
+/// may be a view of the reader's one buffer: its body is valid until the next batch is read.
+/// </summary>
+public sealed record StoredBatch(long First, long Last, uint Crc, ReadOnlyMemory<byte> Body);
 
 /// <summary>
 /// A snapshot's header: the journal position it covers, when it was taken, how many chunks it has and the CRC chained
@@ -14,7 +17,8 @@ public readonly record struct StoredSnapshotRow(int Db, byte[] Key, byte[] Body,
 
 /// <summary>
 /// Up to a thousand rows of a snapshot as stored (<see cref="SnapshotChunk"/>), with the chunk's checksum. A chunk being
-/// written is a view of the encoder's buffer, valid until the next chunk is asked for.
+/// written is a view of the encoder's buffer, and one read back may be a view of the reader's: valid until the next
+/// chunk is asked for.
 /// </summary>
 public readonly record struct StoredSnapshotChunk(ReadOnlyMemory<byte> Body, uint Crc);
 

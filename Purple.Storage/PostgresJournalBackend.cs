@@ -272,16 +272,17 @@ public sealed partial class PostgresJournalBackend : IJournalBackend
         using (command)
         using (reader)
         {
-            while (NextBatch(reader) is { } batch) yield return batch;
+            var body = new ReusedBuffer();
+            while (NextBatch(reader, body) is { } batch) yield return batch;
         }
     }
 
-    private StoredBatch? NextBatch(NpgsqlDataReader reader)
+    private StoredBatch? NextBatch(NpgsqlDataReader reader, ReusedBuffer body)
     {
         try
         {
             if (!reader.Read()) return null;
-            return new StoredBatch(reader.GetInt64(0), reader.GetInt64(1), unchecked((uint)reader.GetInt64(2)), reader.GetFieldValue<byte[]>(3));
+            return new StoredBatch(reader.GetInt64(0), reader.GetInt64(1), unchecked((uint)reader.GetInt64(2)), Bytes(reader, 3, body));
         }
         catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or InvalidCastException)
         {
@@ -335,7 +336,7 @@ public sealed partial class PostgresJournalBackend : IJournalBackend
             insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.First });
             insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Last });
             insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.Crc });
-            insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = batch.Body, NpgsqlDbType = NpgsqlDbType.Bytea });
+            insert.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = batch.Body, NpgsqlDbType = NpgsqlDbType.Bytea });
             if (insert.ExecuteNonQuery() == 1) return;
         }
         using var check = new NpgsqlCommand($"SELECT last_seq, crc FROM {_s}.journal WHERE first_seq = $1", connection, transaction);
@@ -538,21 +539,32 @@ public sealed partial class PostgresJournalBackend : IJournalBackend
         using (command)
         using (reader)
         {
-            while (NextChunk(reader, what) is { } chunk) yield return chunk;
+            var body = new ReusedBuffer();
+            while (NextChunk(reader, what, body) is { } chunk) yield return chunk;
         }
     }
 
-    private StoredSnapshotChunk? NextChunk(NpgsqlDataReader reader, string what)
+    private StoredSnapshotChunk? NextChunk(NpgsqlDataReader reader, string what, ReusedBuffer body)
     {
         try
         {
             if (!reader.Read()) return null;
-            return new StoredSnapshotChunk(reader.GetFieldValue<byte[]>(0), unchecked((uint)reader.GetInt64(1)));
+            return new StoredSnapshotChunk(Bytes(reader, 0, body), unchecked((uint)reader.GetInt64(1)));
         }
         catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or InvalidCastException)
         {
             throw ReadFailure(ex, what);
         }
+    }
+
+    /// <summary>A bytea column copied into the reader's one buffer rather than an array of its own per row.</summary>
+    private static ReadOnlyMemory<byte> Bytes(NpgsqlDataReader reader, int ordinal, ReusedBuffer body)
+    {
+        int length = checked((int)reader.GetBytes(ordinal, 0, null, 0, 0));
+        var buffer = body.Reserve(length);
+        long read = reader.GetBytes(ordinal, 0, buffer, 0, length);
+        if (read != length) throw new InvalidCastException($"column {ordinal} gave {read} of its {length} bytes");
+        return buffer.AsMemory(0, length);
     }
 
     public void DeleteSnapshot(long sequence)

@@ -18,7 +18,7 @@ public sealed class GroupCommitOrderTests
         {
             Assert.Equal(next, batch.First);
             var records = new List<JournalRecord>();
-            Assert.True(JournalBatch.TryRead(batch.First, batch.Last, batch.Crc, batch.Body, records, out string? problem), problem);
+            Assert.True(JournalBatch.TryRead(batch.First, batch.Last, batch.Crc, batch.Body.Span, records, out string? problem), problem);
             batches.Add((batch, records));
             next = batch.Last + 1;
         }
