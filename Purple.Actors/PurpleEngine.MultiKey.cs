@@ -51,14 +51,12 @@ public sealed partial class PurpleEngine
         var table = shard.Space(db)?.Table;
         if (table is null) return;
         if (step == 0) table.PrefetchBucket(hash);
+        // Not through a type test: that reads the entry's header, the very miss this step only asks for.
+        else if (step == 1) CachePrefetch.Object(table.BucketHead(hash));
         else if (table.BucketHead(hash) is Entry head)
         {
-            if (step == 1) CachePrefetch.Object(head);
-            else
-            {
-                CachePrefetch.Object(head.Key);
-                CachePrefetch.Object(head.Value);
-            }
+            CachePrefetch.Object(head.Key);
+            CachePrefetch.Object(head.Value);
         }
     }
 

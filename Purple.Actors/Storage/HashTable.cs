@@ -12,6 +12,8 @@ internal sealed class HashTable
 {
     private const int MinBuckets = 4;
 
+    private const int ResizeLookahead = 16;
+
     private HashNode?[] _buckets = new HashNode?[MinBuckets];
 
     public int Count { get; private set; }
@@ -93,9 +95,14 @@ internal sealed class HashTable
         var old = _buckets;
         var fresh = new HashNode?[size];
         uint mask = (uint)(size - 1);
-        foreach (var head in old)
+        for (int i = 0; i < old.Length; i++)
         {
-            var node = head;
+            // Each node's new bucket needs its key's hash: two dependent cache misses (the node, then its key) per node,
+            // in an order the hardware cannot guess. Asking for the nodes a few buckets ahead, and for the keys of nodes
+            // asked for earlier, overlaps them (docs/performance.md, "Replay with lookahead").
+            if (i + 2 * ResizeLookahead < old.Length) CachePrefetch.Object(old[i + 2 * ResizeLookahead]);
+            if (i + ResizeLookahead < old.Length && old[i + ResizeLookahead] is { } soon) CachePrefetch.Object(soon.Key);
+            var node = old[i];
             while (node is not null)
             {
                 var next = node.Next;

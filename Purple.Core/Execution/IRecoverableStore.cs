@@ -15,6 +15,13 @@ public interface IRecoverableStore
     ExecResult Replay(WriteCommand command, long now);
 
     /// <summary>
+    /// Replays <paramref name="writes"/> in order, as many calls of <see cref="Replay(WriteCommand, long)"/> would; a run
+    /// lets the store fetch the keys of the writes ahead while it applies the current one. The commands are the
+    /// caller's to drop afterwards, as for one.
+    /// </summary>
+    void Replay(ReadOnlySpan<RecordedWrite> writes);
+
+    /// <summary>
     /// Starts an image of every live key at a point: <paramref name="atPoint"/> is called with every write held off, so
     /// what it returns (the journal position) describes exactly the state the image holds. The store goes on serving
     /// while the image is read; it is disposed before the next one is taken. Values are the store's as they were at
@@ -32,6 +39,9 @@ public interface IRecoverableStore
     /// <summary>Deletes every key already expired (recovery drops them rather than leaving them for the sweep). Returns the count.</summary>
     long RemoveExpired();
 }
+
+/// <summary>A recorded write and the time it was applied at (Unix ms), for <see cref="IRecoverableStore.Replay(ReadOnlySpan{RecordedWrite})"/>.</summary>
+public readonly record struct RecordedWrite(WriteCommand Command, long Now);
 
 /// <summary>One key of a <see cref="StoreImage"/>: a string (with its memcached flags and content type) or a set.</summary>
 public readonly record struct ImageEntry(int Db, byte[] Key, byte[]? String, byte[][]? Members, long ExpiresAt, uint ClientFlags, string? ContentType);
