@@ -279,7 +279,7 @@ public sealed class PurpleHost : IAsyncDisposable
         new CompatServices(httpApi).Register(grpcMethods);
         var health = new HealthService(() => _ready, [PurpleV1Service.Name, .. CompatServices.Names]);
         health.Register(grpcMethods);
-        new ReflectionService(ReflectionService.KnownFiles, () => grpcMethods.Services).Register(grpcMethods);
+        new ReflectionService(() => ReflectionService.KnownFiles, () => grpcMethods.Services).Register(grpcMethods);
         var grpc = new GrpcDispatcher(grpcMethods, _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Grpc"),
             metrics: metrics.Grpc, auth: settings.Auth, durability: Durability);
         // The gRPC listener's requests go to the gRPC dispatcher only; HTTP routes never see them.

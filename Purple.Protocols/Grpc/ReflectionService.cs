@@ -14,28 +14,41 @@ public sealed class ReflectionService
     public static IReadOnlyList<string> Names { get; } = ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
 
     /// <summary>Every proto file whose services the gRPC listener may serve.</summary>
-    public static IReadOnlyList<FileDescriptor> KnownFiles { get; } =
-    [
-        V1.PurpleReflection.Descriptor,
-        Health.HealthReflection.Descriptor,
-        ReflectionReflection.Descriptor,
-        Compat.Purple.CacheReflection.Descriptor,
-        Compat.Purple.CounterReflection.Descriptor,
-        Compat.Purple.FlagReflection.Descriptor,
-        Compat.Purple.KvReflection.Descriptor,
-        Compat.Purple.SetReflection.Descriptor,
-        Compat.Gerdu.GerduReflection.Descriptor,
-    ];
+    public static IReadOnlyList<FileDescriptor> KnownFiles => Known.Files;
+
+    // Apart from the class, so that registering the service does not build the descriptors: parsing them is ~70 ms of
+    // CPU, which every start paid beside its recovery, for queries that may never come (docs/performance.md).
+    private static class Known
+    {
+        public static readonly IReadOnlyList<FileDescriptor> Files =
+        [
+            V1.PurpleReflection.Descriptor,
+            Health.HealthReflection.Descriptor,
+            ReflectionReflection.Descriptor,
+            Compat.Purple.CacheReflection.Descriptor,
+            Compat.Purple.CounterReflection.Descriptor,
+            Compat.Purple.FlagReflection.Descriptor,
+            Compat.Purple.KvReflection.Descriptor,
+            Compat.Purple.SetReflection.Descriptor,
+            Compat.Gerdu.GerduReflection.Descriptor,
+        ];
+    }
 
     private readonly Func<IEnumerable<string>> _services;
-    private readonly Dictionary<string, FileDescriptor> _byName = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, FileDescriptor> _bySymbol = new(StringComparer.Ordinal);
+    private readonly Lazy<(Dictionary<string, FileDescriptor> ByName, Dictionary<string, FileDescriptor> BySymbol)> _index;
 
+    /// <param name="files">The files to answer from, asked for at the first query that needs them.</param>
     /// <param name="services">The services to list, read on every request (the method table's, so it is never stale).</param>
-    public ReflectionService(IEnumerable<FileDescriptor> files, Func<IEnumerable<string>> services)
+    public ReflectionService(Func<IEnumerable<FileDescriptor>> files, Func<IEnumerable<string>> services)
     {
         _services = services;
-        foreach (var file in files) Index(file);
+        _index = new(() =>
+        {
+            var byName = new Dictionary<string, FileDescriptor>(StringComparer.Ordinal);
+            var bySymbol = new Dictionary<string, FileDescriptor>(StringComparer.Ordinal);
+            foreach (var file in files()) Index(file, byName, bySymbol);
+            return (byName, bySymbol);
+        });
     }
 
     public void Register(GrpcMethodTable methods)
@@ -55,17 +68,17 @@ public sealed class ReflectionService
                 response.ListServicesResponse = list;
                 break;
             case ServerReflectionRequest.MessageRequestOneofCase.FileByFilename:
-                response = Files(response, _byName.GetValueOrDefault(request.FileByFilename), $"file {request.FileByFilename} not found");
+                response = Files(response, _index.Value.ByName.GetValueOrDefault(request.FileByFilename), $"file {request.FileByFilename} not found");
                 break;
             case ServerReflectionRequest.MessageRequestOneofCase.FileContainingSymbol:
-                response = Files(response, _bySymbol.GetValueOrDefault(request.FileContainingSymbol.TrimStart('.')), $"symbol {request.FileContainingSymbol} not found");
+                response = Files(response, _index.Value.BySymbol.GetValueOrDefault(request.FileContainingSymbol.TrimStart('.')), $"symbol {request.FileContainingSymbol} not found");
                 break;
             case ServerReflectionRequest.MessageRequestOneofCase.FileContainingExtension:
                 // Purple's protos are proto3 and declare no extensions.
                 response.ErrorResponse = Error(GrpcStatusCode.NotFound, $"extension {request.FileContainingExtension.ExtensionNumber} of {request.FileContainingExtension.ContainingType} not found");
                 break;
             case ServerReflectionRequest.MessageRequestOneofCase.AllExtensionNumbersOfType:
-                if (_bySymbol.ContainsKey(request.AllExtensionNumbersOfType.TrimStart('.')))
+                if (_index.Value.BySymbol.ContainsKey(request.AllExtensionNumbersOfType.TrimStart('.')))
                     response.AllExtensionNumbersResponse = new ExtensionNumberResponse { BaseTypeName = request.AllExtensionNumbersOfType.TrimStart('.') };
                 else
                     response.ErrorResponse = Error(GrpcStatusCode.NotFound, $"type {request.AllExtensionNumbersOfType} not found");
@@ -100,23 +113,23 @@ public sealed class ReflectionService
 
     private static ErrorResponse Error(GrpcStatusCode code, string message) => new() { ErrorCode = (int)code, ErrorMessage = message };
 
-    private void Index(FileDescriptor file)
+    private static void Index(FileDescriptor file, Dictionary<string, FileDescriptor> byName, Dictionary<string, FileDescriptor> bySymbol)
     {
-        if (!_byName.TryAdd(file.Name, file)) return;
-        foreach (var dependency in file.Dependencies) Index(dependency);
+        if (!byName.TryAdd(file.Name, file)) return;
+        foreach (var dependency in file.Dependencies) Index(dependency, byName, bySymbol);
         foreach (var service in file.Services)
         {
-            _bySymbol[service.FullName] = file;
-            foreach (var method in service.Methods) _bySymbol[method.FullName] = file;
+            bySymbol[service.FullName] = file;
+            foreach (var method in service.Methods) bySymbol[method.FullName] = file;
         }
-        foreach (var message in file.MessageTypes) IndexMessage(message, file);
-        foreach (var type in file.EnumTypes) _bySymbol[type.FullName] = file;
+        foreach (var message in file.MessageTypes) IndexMessage(message, file, bySymbol);
+        foreach (var type in file.EnumTypes) bySymbol[type.FullName] = file;
     }
 
-    private void IndexMessage(MessageDescriptor message, FileDescriptor file)
+    private static void IndexMessage(MessageDescriptor message, FileDescriptor file, Dictionary<string, FileDescriptor> bySymbol)
     {
-        _bySymbol[message.FullName] = file;
-        foreach (var nested in message.NestedTypes) IndexMessage(nested, file);
-        foreach (var type in message.EnumTypes) _bySymbol[type.FullName] = file;
+        bySymbol[message.FullName] = file;
+        foreach (var nested in message.NestedTypes) IndexMessage(nested, file, bySymbol);
+        foreach (var type in message.EnumTypes) bySymbol[type.FullName] = file;
     }
 }
