@@ -55,6 +55,8 @@ public interface IJournalBackend : IDisposable
     /// <summary>
     /// Checks the store's own structure (pages, indexes) beyond what <see cref="ReadBatches"/> visited; returns the
     /// problem, or null when it is sound. Recovery moves a journal with a problem aside rather than write into it.
+    /// Recovery runs it on a thread of its own while it reads the snapshot and the journal (an exception to the one
+    /// thread at a time rule), and never while anything writes.
     /// </summary>
     string? CheckJournal();
 

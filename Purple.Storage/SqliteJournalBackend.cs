@@ -176,12 +176,14 @@ public sealed class SqliteJournalBackend : IJournalBackend
     public string? CheckJournal()
     {
         // quick_check reads every page and checks the b-trees (not index contents): damage the range read of recovery
-        // did not touch would otherwise surface later as a failing append, with the node already serving.
-        using var command = _journal.CreateCommand();
-        command.CommandText = "PRAGMA quick_check(5)";
+        // did not touch would otherwise surface later as a failing append, with the node already serving. On a
+        // read-only connection of its own (WAL lets it read beside the journal's), so it may run while recovery reads.
         var problems = new List<string>();
         try
         {
+            using var connection = OpenReadOnly(JournalPath);
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA quick_check(5)";
             using var reader = command.ExecuteReader();
             while (reader.Read()) problems.Add(reader.GetValue(0)?.ToString() ?? "");
         }
