@@ -137,6 +137,8 @@ public sealed partial class DurableStorage : IAsyncDisposable
         string? truncation = journal.Reason, movedTo = null;
         long? cutAt = journal.CutAt;
         bool unreadable = journal.Unreadable;
+        // Waited for whatever the replay found: an unreadable journal is moved aside next.
+        ((IAsyncResult)check).AsyncWaitHandle.WaitOne();
         if (!unreadable && check.GetAwaiter().GetResult() is { } damage)
         {
             unreadable = true;
