@@ -24,6 +24,11 @@ public sealed class SqliteJournalBackend : IJournalBackend
     // those drove gen-2 collections under pipelined writes: docs/performance.md, "Durable writes without copies").
     private sqlite3_stmt? _append;
     private FileStream? _wal;
+    private SqliteCheckpointer? _checkpointer;
+
+    // The journal connection's own checkpoint, after this many WAL pages: the backstop behind SqliteCheckpointer's, and
+    // what lets the WAL start again from its beginning (SQLite's default is 1,000).
+    private const int AutoCheckpointPages = 4000;
 
     public SqliteJournalBackend(string directory, FsyncMode fsync)
     {
@@ -46,11 +51,15 @@ public sealed class SqliteJournalBackend : IJournalBackend
             // FULL syncs the WAL at each commit; NORMAL syncs it only at checkpoints, and Sync() adds the once-a-second
             // fsync; OFF leaves it to the OS (docs/storage.md).
             string synchronous = _fsync switch { FsyncMode.Always => "FULL", FsyncMode.EverySecond => "NORMAL", _ => "OFF" };
-            Execute($"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous};");
+            Execute($"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; PRAGMA wal_autocheckpoint={AutoCheckpointPages};");
             Execute("CREATE TABLE IF NOT EXISTS batches (first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, crc INTEGER NOT NULL, body BLOB NOT NULL)");
             // A damaged schema (a flipped byte in a column name) fails here rather than at the first write.
             int rc = raw.sqlite3_prepare_v2(_journal.Handle, "INSERT INTO batches (first_seq, last_seq, crc, body) VALUES (?1, ?2, ?3, ?4)", out _append);
             SqliteException.ThrowExceptionForRC(rc, _journal.Handle);
+            // Under always a commit's replies wait for it, so a few hundred WAL pages at a time; otherwise ten a second
+            // (each checkpoint syncs the database file).
+            _checkpointer = new SqliteCheckpointer(JournalPath, synchronous,
+                TimeSpan.FromMilliseconds(_fsync == FsyncMode.Always ? 25 : 100));
         }
         catch (SqliteException ex)
         {
@@ -130,6 +139,7 @@ public sealed class SqliteJournalBackend : IJournalBackend
             Check(raw.sqlite3_bind_blob(append, 4, body), db);
             int rc = raw.sqlite3_step(append);
             if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, db);
+            _checkpointer?.Appended();
         }
         finally
         {
@@ -366,6 +376,8 @@ public sealed class SqliteJournalBackend : IJournalBackend
 
     private void CloseJournal()
     {
+        _checkpointer?.Dispose();
+        _checkpointer = null;
         _wal?.Dispose();
         _wal = null;
         _append?.Dispose();
