@@ -49,8 +49,12 @@ public interface IJournalBackend : IDisposable
     /// <summary>Drops the batch starting at <paramref name="first"/> and every later one (a corrupt tail found by recovery).</summary>
     void DeleteFrom(long first);
 
-    /// <summary>Drops batches whose records all lie at or before <paramref name="sequence"/> (compaction after a snapshot).</summary>
-    void DeleteThrough(long sequence);
+    /// <summary>
+    /// Drops up to <paramref name="maxBatches"/> of the batches whose records all lie at or before
+    /// <paramref name="sequence"/>, oldest first, in one transaction (compaction after a snapshot); true when none of
+    /// them is left. Compaction goes a few batches at a time so that commits are never held up behind it for long.
+    /// </summary>
+    bool DeleteThrough(long sequence, int maxBatches);
 
     /// <summary>
     /// Checks the store's own structure (pages, indexes) beyond what <see cref="ReadBatches"/> visited; returns the

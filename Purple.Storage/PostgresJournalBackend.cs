@@ -389,16 +389,19 @@ public sealed partial class PostgresJournalBackend : IJournalBackend
         }
     }
 
-    public void DeleteThrough(long sequence)
+    public bool DeleteThrough(long sequence, int maxBatches)
     {
-        OnJournal(connection =>
+        int deleted = OnJournal(connection =>
         {
-            using var command = new NpgsqlCommand($"DELETE FROM {_s}.journal WHERE last_seq <= $1", connection);
+            using var command = new NpgsqlCommand($"DELETE FROM {_s}.journal WHERE first_seq IN " +
+                $"(SELECT first_seq FROM {_s}.journal WHERE last_seq <= $1 ORDER BY first_seq LIMIT $2)", connection);
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxBatches });
             return command.ExecuteNonQuery();
         });
         // A snapshot (committed with synchronous_commit on) covers them now: nothing to send again.
         _unflushed.RemoveAll(b => b.Last <= sequence);
+        return deleted < maxBatches;
     }
 
     // PostgreSQL checks its own pages (and a damaged one fails the query that reads it, which recovery handles):

@@ -204,12 +204,15 @@ public sealed class SqliteJournalBackend : IJournalBackend
         return problems is ["ok"] ? null : string.Join("; ", problems);
     }
 
-    public void DeleteThrough(long sequence)
+    public bool DeleteThrough(long sequence, int maxBatches)
     {
         using var command = _journal.CreateCommand();
-        command.CommandText = "DELETE FROM batches WHERE last_seq <= $seq";
+        // The batches to drop are the oldest (ranges are contiguous): a rowid-ordered scan from the start finds them.
+        command.CommandText = "DELETE FROM batches WHERE first_seq IN " +
+            "(SELECT first_seq FROM batches WHERE last_seq <= $seq ORDER BY first_seq LIMIT $max)";
         command.Parameters.AddWithValue("$seq", sequence);
-        command.ExecuteNonQuery();
+        command.Parameters.AddWithValue("$max", maxBatches);
+        return command.ExecuteNonQuery() < maxBatches;
     }
 
     public string ResetCorruptJournal()

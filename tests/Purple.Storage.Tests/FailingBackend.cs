@@ -15,7 +15,7 @@ internal sealed class FailingBackend(IJournalBackend inner) : IJournalBackend
 
     public void Sync() => inner.Sync();
     public void DeleteFrom(long first) => inner.DeleteFrom(first);
-    public void DeleteThrough(long sequence) => inner.DeleteThrough(sequence);
+    public bool DeleteThrough(long sequence, int maxBatches) => inner.DeleteThrough(sequence, maxBatches);
     public string ResetCorruptJournal() => inner.ResetCorruptJournal();
     public string? CheckJournal() => inner.CheckJournal();
     public IReadOnlyList<long> Snapshots() => inner.Snapshots();

@@ -333,6 +333,21 @@ public abstract class RecoveryTests
         Assert.Equal(120, again.Report.JournalRecords);
     }
 
+    [Fact]
+    public void Compaction_drops_the_oldest_covered_batches_a_few_at_a_time_and_says_when_it_is_done()
+    {
+        using var dir = NewStore();
+        using var backend = dir.CreateBackend(FsyncMode.No);
+        for (int i = 0; i < 10; i++) backend.Append(10L * i + 1, 10L * i + 10, (uint)i, new byte[] { (byte)i });
+        // Batches 1..10 .. 41..50 lie wholly at or before 55; 51..60 does not.
+        Assert.False(backend.DeleteThrough(55, 3));
+        Assert.Equal([31L, 41, 51, 61, 71, 81, 91], backend.ReadBatches().Select(b => b.First));
+        Assert.True(backend.DeleteThrough(55, 3));
+        Assert.Equal([51L, 61, 71, 81, 91], backend.ReadBatches().Select(b => b.First));
+        Assert.True(backend.DeleteThrough(55, 3));
+        Assert.Equal(5, backend.ReadBatches().Count());
+    }
+
     /// <summary>Bodies of sizes that grow and shrink, each filled from its index so a stale or shifted byte shows.</summary>
     private static byte[] Body(int index)
     {
