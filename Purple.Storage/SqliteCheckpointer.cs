@@ -30,9 +30,6 @@ internal sealed class SqliteCheckpointer : IDisposable
         _thread.Start();
     }
 
-    /// <summary>How many checkpoints this thread made (for tests and INFO-style diagnostics).</summary>
-    public long Checkpoints { get; private set; }
-
     /// <summary>Called by the writer after each append: the next tick has something to copy.</summary>
     public void Appended() => Volatile.Write(ref _appended, 1);
 
@@ -50,7 +47,6 @@ internal sealed class SqliteCheckpointer : IDisposable
                     using var command = connection.CreateCommand();
                     command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
                     command.ExecuteNonQuery();
-                    Checkpoints++;
                 }
                 catch (SqliteException)
                 {
