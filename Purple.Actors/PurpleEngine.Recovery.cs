@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Purple.Actors.Storage;
-using Purple.Core;
 using Purple.Core.Commands;
 using Purple.Core.Execution;
 
@@ -66,8 +65,8 @@ public sealed partial class PurpleEngine : IRecoverableStore
     private ReplayRoute RouteOf(WriteCommand command)
     {
         if (KeyOf(command) is not { } key || (uint)command.Db >= (uint)Databases) return default;
-        ulong hash = KeyHash.Hash64(key);
-        return new ReplayRoute(_shards[(int)(hash & _shardMask)], command.Db, HashNode.BucketHash(hash));
+        var (shard, hash) = Route(key);
+        return new ReplayRoute(shard, command.Db, hash);
     }
 
     /// <summary>The key of a one-key write that replays often enough to be worth fetching ahead, or null.</summary>

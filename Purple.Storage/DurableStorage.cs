@@ -138,8 +138,8 @@ public sealed partial class DurableStorage : IAsyncDisposable
         long? cutAt = journal.CutAt;
         bool unreadable = journal.Unreadable;
         // Waited for whatever the replay found: an unreadable journal is moved aside next.
-        ((IAsyncResult)check).AsyncWaitHandle.WaitOne();
-        if (!unreadable && check.GetAwaiter().GetResult() is { } damage)
+        string? damage = check.GetAwaiter().GetResult();
+        if (!unreadable && damage is not null)
         {
             unreadable = true;
             truncation = truncation is null ? damage : $"{truncation}; {damage}";

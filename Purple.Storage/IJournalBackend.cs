@@ -27,7 +27,8 @@ public readonly record struct StoredSnapshotChunk(ReadOnlyMemory<byte> Body, uin
 /// Threading rule: the journal calls (<see cref="Append"/>, <see cref="Sync"/>, <see cref="DeleteThrough"/>) come
 /// from one thread at a time (the group-commit thread, or recovery before it starts); snapshot calls come from the
 /// snapshot thread and may run at the same time as journal calls, so an implementation keeps them on separate
-/// connections. Recovery calls everything before either thread starts.
+/// connections. Recovery calls everything before either thread starts, except <see cref="CheckJournal"/>, which it runs
+/// on a thread of its own beside its reads.
 /// </summary>
 public interface IJournalBackend : IDisposable
 {
