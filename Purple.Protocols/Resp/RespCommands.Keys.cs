@@ -123,7 +123,8 @@ internal static partial class RespCommands
         {
             TtlForm.Seconds => (ttl + 500) / 1000,
             TtlForm.Milliseconds => ttl,
-            TtlForm.UnixSeconds => expiresAt / 1000,
+            // Rounded to the nearest second, as Redis does (its (ms + 500) / 1000, without the overflow).
+            TtlForm.UnixSeconds => expiresAt / 1000 + (expiresAt % 1000 >= 500 ? 1 : 0),
             _ => expiresAt,
         });
     }
@@ -157,6 +158,14 @@ internal static partial class RespCommands
     /// <summary>MATCH / COUNT / TYPE as SCAN and SSCAN take them, with Redis's errors.</summary>
     private static bool TryScanOptions(RespCommandArgs a, int from, RespWriter w, out byte[] pattern, out int count, out DataType type, out bool unknownType)
     {
+        var error = ScanOptionsError(a, from, out pattern, out count, out type, out unknownType);
+        if (error is not null) w.Error(error);
+        return error is null;
+    }
+
+    /// <summary><see cref="TryScanOptions"/> without the reply: the error text, or null with the options.</summary>
+    private static string? ScanOptionsError(RespCommandArgs a, int from, out byte[] pattern, out int count, out DataType type, out bool unknownType)
+    {
         pattern = "*"u8.ToArray();
         count = 10;
         type = DataType.None;
@@ -164,24 +173,12 @@ internal static partial class RespCommands
         bool allowType = from == 2;
         for (int i = from; i < a.Count; i += 2)
         {
-            if (i + 1 >= a.Count)
-            {
-                w.Error(RespErrors.Syntax);
-                return false;
-            }
+            if (i + 1 >= a.Count) return RespErrors.Syntax;
             if (a.EqualsIgnoreCase(i, "MATCH"u8)) pattern = a.ToArray(i + 1);
             else if (a.EqualsIgnoreCase(i, "COUNT"u8))
             {
-                if (!RespArg.TryParseInt64(a[i + 1], out long c))
-                {
-                    w.Error(RespErrors.NotInteger);
-                    return false;
-                }
-                if (c < 1)
-                {
-                    w.Error(RespErrors.Syntax);
-                    return false;
-                }
+                if (!RespArg.TryParseInt64(a[i + 1], out long c)) return RespErrors.NotInteger;
+                if (c < 1) return RespErrors.Syntax;
                 count = (int)Math.Min(c, int.MaxValue);
             }
             else if (allowType && a.EqualsIgnoreCase(i, "TYPE"u8))
@@ -190,13 +187,9 @@ internal static partial class RespCommands
                 // Types Purple does not have (list, hash, zset…) match nothing, as in Redis on an empty type.
                 unknownType = type == DataType.None;
             }
-            else
-            {
-                w.Error(RespErrors.Syntax);
-                return false;
-            }
+            else return RespErrors.Syntax;
         }
-        return true;
+        return null;
     }
 
     private static void WriteScanReply(RespWriter w, ulong next, List<byte[]> items)

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Purple.Core;
 using Purple.Core.Commands;
 using Purple.Core.Execution;
 
@@ -163,7 +164,18 @@ internal static partial class RespCommands
             w.Error(RespErrors.InvalidCursor);
             return;
         }
-        if (!TryScanOptions(a, 3, w, out var pattern, out int count, out _, out _)) return;
+        if (ScanOptionsError(a, 3, out var pattern, out int count, out _, out _) is { } error)
+        {
+            // Redis looks the key up before it reads the options: a missing key is an empty scan, one of another type
+            // WRONGTYPE, and only a set gets the options' error.
+            switch (s.Store.TypeOf(s.Db, a[1]))
+            {
+                case DataType.None: WriteScanReply(w, 0, []); break;
+                case DataType.Set: w.Error(error); break;
+                default: w.Error(RespErrors.WrongType); break;
+            }
+            return;
+        }
         var members = new List<byte[]>();
         var status = s.Store.SetScan(s.Db, a[1], cursor, pattern, count, members, out ulong next);
         if (status == ReadStatus.WrongType) w.Error(RespErrors.WrongType);

@@ -1,3 +1,4 @@
+using Purple.Core;
 using Purple.Core.Commands;
 using Purple.Core.Execution;
 
@@ -76,7 +77,9 @@ internal static partial class RespCommands
             else if (a.EqualsIgnoreCase(i, "XX"u8) && condition != SetCondition.IfNotExists) condition = SetCondition.IfExists;
             else if (a.EqualsIgnoreCase(i, "GET"u8)) options |= SetOptions.ReturnOld;
             else if (a.EqualsIgnoreCase(i, "KEEPTTL"u8) && !hasExpiry) options |= SetOptions.KeepTtl;
-            else if (TryExpiryUnit(a, i, out var unit) && !hasExpiry && (options & SetOptions.KeepTtl) == 0 && i + 1 < a.Count)
+            // The same unit again is no clash for Redis: the last value given counts (SET k v EX 1 EX 2).
+            else if (TryExpiryUnit(a, i, out var unit) && (!hasExpiry || unit == expiryUnit) && (options & SetOptions.KeepTtl) == 0
+                     && i + 1 < a.Count)
             {
                 expiryArg = ++i;
                 expiryUnit = unit;
@@ -139,8 +142,10 @@ internal static partial class RespCommands
         var expiryUnit = ExpiryUnit.Seconds;
         for (int i = 2; i < a.Count; i++)
         {
-            if (action == GetExAction.None && a.EqualsIgnoreCase(i, "PERSIST"u8)) action = GetExAction.Persist;
-            else if (action == GetExAction.None && TryExpiryUnit(a, i, out var unit) && i + 1 < a.Count)
+            // As in SET, an option repeated is no clash (the last expiry given counts); two different ones are.
+            if (action != GetExAction.SetExpiry && a.EqualsIgnoreCase(i, "PERSIST"u8)) action = GetExAction.Persist;
+            else if (TryExpiryUnit(a, i, out var unit) && (action == GetExAction.None || action == GetExAction.SetExpiry && unit == expiryUnit)
+                     && i + 1 < a.Count)
             {
                 action = GetExAction.SetExpiry;
                 expiryArg = ++i;
@@ -152,7 +157,18 @@ internal static partial class RespCommands
                 return;
             }
         }
-        if (expiryArg >= 0 && !TryExpiry(w, a[expiryArg], expiryUnit, s.Server.NowMs, "getex", out expiresAt)) return;
+        if (expiryArg >= 0 && ExpiryError(a[expiryArg], expiryUnit, s.Server.NowMs, "getex", out expiresAt) is { } error)
+        {
+            // Redis looks the key up before it reads the expiry: a missing key answers nil, one of another type
+            // WRONGTYPE, and only a string gets the expiry's error.
+            switch (s.Store.TypeOf(s.Db, a[1]))
+            {
+                case DataType.None: w.Null(); break;
+                case DataType.String: w.Error(error); break;
+                default: w.Error(RespErrors.WrongType); break;
+            }
+            return;
+        }
         if (action == GetExAction.None)
         {
             // A plain GETEX changes nothing: serve it as a read so it never counts as a write.

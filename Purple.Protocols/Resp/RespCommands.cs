@@ -44,18 +44,18 @@ internal static partial class RespCommands
     /// </summary>
     private static bool TryExpiry(RespWriter w, ReadOnlySpan<byte> arg, ExpiryUnit unit, long nowMs, string command, out long expiresAt)
     {
+        var error = ExpiryError(arg, unit, nowMs, command, out expiresAt);
+        if (error is not null) w.Error(error);
+        return error is null;
+    }
+
+    /// <summary><see cref="TryExpiry"/> without the reply: the error text, or null with the absolute time.</summary>
+    private static string? ExpiryError(ReadOnlySpan<byte> arg, ExpiryUnit unit, long nowMs, string command, out long expiresAt)
+    {
         expiresAt = 0;
-        if (!RespArg.TryParseInt64(arg, out long value))
-        {
-            w.Error(RespErrors.NotInteger);
-            return false;
-        }
-        if (value <= 0 || !TryToAbsoluteMs(value, unit, nowMs, out expiresAt))
-        {
-            w.Error(RespErrors.InvalidExpireTime(command));
-            return false;
-        }
-        return true;
+        if (!RespArg.TryParseInt64(arg, out long value)) return RespErrors.NotInteger;
+        if (value <= 0 || !TryToAbsoluteMs(value, unit, nowMs, out expiresAt)) return RespErrors.InvalidExpireTime(command);
+        return null;
     }
 
     private static bool TryToAbsoluteMs(long value, ExpiryUnit unit, long nowMs, out long expiresAt)

@@ -161,6 +161,19 @@ def test_pexpireat(r):
     assert 98000 <= r.pttl("k") <= 100000
 
 
+def test_expiretime_rounds_to_the_nearest_second(r):
+    r.set("k", "v")
+    base = (int(time.time()) + 1000) * 1000
+    r.pexpireat("k", base + 499)
+    assert r.execute_command("EXPIRETIME", "k") == base // 1000
+    assert r.execute_command("PEXPIRETIME", "k") == base + 499
+    r.pexpireat("k", base + 500)
+    assert r.execute_command("EXPIRETIME", "k") == base // 1000 + 1
+    assert r.execute_command("EXPIRETIME", "missing") == -2
+    r.persist("k")
+    assert r.execute_command("EXPIRETIME", "k") == -1
+
+
 def test_persist(r):
     r.set("k", "v", ex=100)
     assert r.persist("k") is True

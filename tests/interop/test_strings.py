@@ -245,6 +245,39 @@ def test_getex_invalid_expire(r):
         r.execute_command("GETEX", "k", "EX", "0")
 
 
+def test_getex_looks_the_key_up_before_the_expiry(r):
+    # Redis reads the expiry's value only for a string key that exists: nil and WRONGTYPE come first.
+    r.sadd("s", "a")
+    assert r.execute_command("GETEX", "missing", "EX", "-1") is None
+    with pytest.raises(redis.ResponseError, match=WRONGTYPE):
+        r.execute_command("GETEX", "s", "PX", "notanumber")
+    r.set("k", "v")
+    with pytest.raises(redis.ResponseError, match="^value is not an integer or out of range$"):
+        r.execute_command("GETEX", "k", "PX", "notanumber")
+    # A syntax error still comes before the lookup.
+    with pytest.raises(redis.ResponseError, match="^syntax error$"):
+        r.execute_command("GETEX", "missing", "EX", "1", "PERSIST")
+
+
+def test_getex_and_set_take_the_same_option_twice_the_last_value_counting(r, raw):
+    r.set("k", "v")
+    assert r.execute_command("GETEX", "k", "EX", "100", "EX", "300") == "v"
+    assert 298 <= r.ttl("k") <= 300
+    assert r.execute_command("GETEX", "k", "PERSIST", "PERSIST") == "v"
+    assert r.ttl("k") == -1
+    # EX takes the next argument as its value, whatever it is: here NX, which is not an integer.
+    assert r.execute_command("SET", "k", "v", "EX", "NX", "EX", "200") is True
+    assert 198 <= r.ttl("k") <= 200
+    with pytest.raises(redis.ResponseError, match="^value is not an integer or out of range$"):
+        r.execute_command("SET", "k", "v", "EX", "10", "GET", "EX", "NX")
+    assert r.execute_command("SET", "k", "w", "NX", "NX") is None
+    # The raw client: redis-py reads any reply to SET but OK as False.
+    assert raw.call("SET", "k", "w", "GET", "GET", "XX", "XX", "KEEPTTL", "KEEPTTL") == "v"
+    assert 198 <= r.ttl("k") <= 200
+    with pytest.raises(redis.ResponseError, match="^syntax error$"):
+        r.execute_command("SET", "k", "v", "EX", "10", "PX", "10000")
+
+
 def test_mget(r):
     r.set("a", "1")
     r.set("b", "2")
