@@ -211,6 +211,53 @@ public sealed partial class PurpleEngine
         lock (shard.Gate) return shard.FindForRead(db, key, hash, now)?.Cas ?? 0;
     }
 
+    public KeyWatch Watch(int db, byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        long now = Now();
+        var (shard, hash) = Route(key);
+        lock (shard.Gate)
+        {
+            var entry = shard.FindForRead(db, key, hash, now);
+            if (entry is not null) return new VersionWatch(this, db, key, entry.Cas);
+            var space = shard.SpaceForWrite(db);
+            var counter = (space.WatchedMissing ??= new WatchedMissingKeys()).Add(key);
+            return new MissingKeyWatch(this, shard, space, db, key, counter);
+        }
+    }
+
+    /// <summary>A key missing when watched: changed once it exists, or once it was written at all in between.</summary>
+    private sealed class MissingKeyWatch(PurpleEngine engine, Shard shard, Keyspace space, int db, byte[] key,
+        WatchedMissingKeys.Counter counter) : KeyWatch
+    {
+        private readonly long _writesAtWatch = counter.Writes;
+        private bool _disposed;
+
+        public override bool Changed()
+        {
+            lock (shard.Gate) return counter.Writes != _writesAtWatch || engine.KeyVersion(db, key) != 0;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                lock (shard.Gate)
+                {
+                    if (!_disposed) space.WatchedMissing!.Release(key, counter);
+                    _disposed = true;
+                }
+            }
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>How many keys of <paramref name="db"/> are registered for watches while missing, for tests.</summary>
+    internal int WatchedMissingKeysForTest(int db) => _shards.Sum(shard =>
+    {
+        lock (shard.Gate) return shard.Space(db)?.WatchedMissing?.Count ?? 0;
+    });
+
     /// <summary>The stored entry object, for tests that must keep a weakly held entry alive.</summary>
     internal object? FindEntryForTest(int db, ReadOnlySpan<byte> key)
     {

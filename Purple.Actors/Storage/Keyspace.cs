@@ -1,3 +1,5 @@
+using Purple.Core.Execution;
+
 namespace Purple.Actors.Storage;
 
 /// <summary>
@@ -18,6 +20,15 @@ internal sealed class Keyspace
     }
 
     private Entry[] _volatile = [];
+
+    /// <summary>Keys watched while missing (RESP WATCH); null until the first such watch.</summary>
+    public WatchedMissingKeys? WatchedMissing;
+
+    /// <summary>Tells watches of a missing key that it was written: on its creation, and by a write that stored nothing.</summary>
+    public void WrittenWhileMissing(byte[] key)
+    {
+        if (WatchedMissing is { Count: > 0 } watched) watched.Written(key);
+    }
 
     public int VolatileCount { get; private set; }
 

@@ -45,6 +45,8 @@ internal sealed partial class Shard
             // An expiry already past stores nothing and removes the old value (Redis SET PXAT in the past,
             // memcached's negative exptime).
             if (existing is not null) Remove(space, existing);
+            // Redis stores such a key and counts that as a write of it, which an EXEC watching it must see.
+            else space.WrittenWhileMissing(c.Key);
             var gone = new StringItem(c.Value, c.ClientFlags, _engine.NextCas(), expiresAt, c.ContentType);
             return new ExecResult { Status = ExecStatus.Ok, Value = old, Item = gone };
         }

@@ -93,6 +93,7 @@ internal sealed partial class Shard
     {
         // A key that arrives while a snapshot's capture runs is not part of it (nor of a later one's capture so far).
         entry.ImageMark = _imageMark;
+        space.WrittenWhileMissing(entry.Key);
         space.Table.Add(entry, hash);
         space.TrackExpiry(entry);
         UsedBytes += MemoryCost.Of(entry);

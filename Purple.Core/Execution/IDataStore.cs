@@ -106,6 +106,9 @@ public interface IDataStore
     /// </summary>
     ulong KeyVersion(int db, ReadOnlySpan<byte> key);
 
+    /// <summary>WATCH of one key: what EXEC asks whether the key was written since. The caller disposes it.</summary>
+    KeyWatch Watch(int db, byte[] key) => new VersionWatch(this, db, key, KeyVersion(db, key));
+
     /// <summary>How many keys of one <see cref="PrefetchKeys"/> hint a store looks at.</summary>
     public const int MaxPrefetchKeys = 64;
 

@@ -87,7 +87,7 @@ internal static partial class RespCommands
     private static void Reset(RespSession s, RespCommandArgs a, RespWriter w)
     {
         s.Transaction = null;
-        s.Watched = null;
+        s.ClearWatches();
         s.Db = 0;
         s.Protocol = 2;
         w.Protocol = 2;

@@ -19,7 +19,7 @@ internal static partial class RespCommands
             Summary = "Monitors changes to keys to determine the execution of a transaction.", Complexity = "O(1) for every key.",
             Syntax = "key [key ...]", Handler = Watch, AclCategories = ["@fast", "@transaction"] },
         new() { Name = "unwatch", Arity = 1, Flags = TransactionFlags, Group = "transactions", Since = "2.2.0",
-            Summary = "Forgets about watched keys of a transaction.", Handler = (s, a, w) => { s.Watched = null; w.Ok(); }, AclCategories = ["@fast", "@transaction"] },
+            Summary = "Forgets about watched keys of a transaction.", Handler = (s, a, w) => { s.ClearWatches(); w.Ok(); }, AclCategories = ["@fast", "@transaction"] },
     ];
 
     private static void Multi(RespSession s, RespCommandArgs a, RespWriter w)
@@ -41,7 +41,7 @@ internal static partial class RespCommands
             return;
         }
         s.Transaction = null;
-        s.Watched = null;
+        s.ClearWatches();
         w.Ok();
     }
 
@@ -52,12 +52,7 @@ internal static partial class RespCommands
             w.Error("ERR WATCH inside MULTI is not allowed");
             return;
         }
-        s.Watched ??= [];
-        for (int i = 1; i < a.Count; i++)
-        {
-            var key = a.ToArray(i);
-            s.Watched.Add(new RespSession.WatchedKey(s.Db, key, s.Store.KeyVersion(s.Db, key)));
-        }
+        for (int i = 1; i < a.Count; i++) s.Watch(s.Store.Watch(s.Db, a.ToArray(i)));
         w.Ok();
     }
 
@@ -69,23 +64,35 @@ internal static partial class RespCommands
             w.Error("ERR EXEC without MULTI");
             return;
         }
-        var watched = s.Watched;
         s.Transaction = null;
-        s.Watched = null;
         if (transaction.Poisoned)
         {
+            s.ClearWatches();
             w.Error(RespErrors.ExecAbort);
             return;
         }
+        try
+        {
+            Run(s, transaction, w);
+        }
+        finally
+        {
+            s.ClearWatches();
+        }
+    }
+
+    private static void Run(RespSession s, RespTransaction transaction, RespWriter w)
+    {
+        var watched = s.Watched;
         // Every shard is held for the whole transaction: the WATCH check and the queued commands see
         // (and leave) one consistent state, and no other client's command interleaves.
         s.Store.Atomically(() =>
         {
             if (watched is not null)
             {
-                foreach (var key in watched)
+                foreach (var watch in watched)
                 {
-                    if (s.Store.KeyVersion(key.Db, key.Key) != key.Version)
+                    if (watch.Changed())
                     {
                         w.NullArray();
                         return 0;

@@ -59,9 +59,19 @@ public sealed class RespSession
 
     internal RespTransaction? Transaction { get; set; }
 
-    internal List<WatchedKey>? Watched { get; set; }
+    /// <summary>The keys under WATCH, until EXEC, DISCARD, UNWATCH, RESET or the connection's end (<see cref="ClearWatches"/>).</summary>
+    internal List<KeyWatch>? Watched { get; private set; }
 
-    internal readonly record struct WatchedKey(int Db, byte[] Key, ulong Version);
+    internal void Watch(KeyWatch watch) => (Watched ??= []).Add(watch);
+
+    /// <summary>Ends every watch: a store may keep state for one (a key watched while missing) until it ends.</summary>
+    internal void ClearWatches()
+    {
+        var watched = Watched;
+        Watched = null;
+        if (watched is null) return;
+        foreach (var watch in watched) watch.Dispose();
+    }
 
     /// <summary>Runs one parsed request and writes its reply.</summary>
     public void Execute(RespCommandArgs args, RespWriter writer)
@@ -126,5 +136,9 @@ public sealed class RespSession
         _abort?.Invoke();
     }
 
-    internal void Close() => Server.Clients.Unregister(this);
+    internal void Close()
+    {
+        ClearWatches();
+        Server.Clients.Unregister(this);
+    }
 }

@@ -12,7 +12,7 @@ public sealed partial class RedisDataStore
     public ExecResult Execute(WriteCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        return command switch
+        var result = command switch
         {
             SetCommand c => Set(c),
             DeleteCommand c => Delete(c),
@@ -37,6 +37,8 @@ public sealed partial class RedisDataStore
                 "not supported with --storage redis: memcached leases and stale items (mg N, mg R, md I)"),
             _ => throw new NotSupportedException($"Unknown write command {command.GetType().Name}."),
         };
+        NoteWrite(command, result);
+        return result;
     }
 
     private ExecResult Simple(int db, RedisScript script, IReadOnlyList<byte[]> keys, params object[] args)

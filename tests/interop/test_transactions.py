@@ -174,6 +174,33 @@ def test_watch_missing_key_then_created(raw, client_factory):
     assert raw.call("EXEC") is None
 
 
+def test_watch_missing_key_created_and_deleted_again(raw, client_factory):
+    # Missing when watched and missing at EXEC, but written in between: Redis aborts.
+    other = client_factory()
+    raw.call("WATCH", "gone")
+    other.sadd("gone", "a")
+    other.delete("gone")
+    raw.call("MULTI")
+    raw.call("SET", "gone", "y")
+    assert raw.call("EXEC") is None
+    # A watch that begins after such a write does not see it; one that nothing touches passes.
+    raw.call("WATCH", "gone")
+    other.delete("gone")  # deletes nothing: no write
+    raw.call("MULTI")
+    raw.call("SET", "gone", "z")
+    assert raw.call("EXEC") == ["OK"]
+
+
+def test_watch_missing_key_set_with_a_time_already_past(raw, client_factory):
+    other = client_factory()
+    raw.call("WATCH", "k")
+    other.execute_command("SET", "k", "v", "PXAT", "1000")
+    raw.call("MULTI")
+    raw.call("SET", "k", "mine")
+    assert raw.call("EXEC") is None
+    assert raw.call("EXISTS", "k") == 0
+
+
 def test_watch_touched_by_expire_and_del(raw, client_factory):
     other = client_factory()
     raw.call("SET", "k", "v")

@@ -1,0 +1,52 @@
+namespace Purple.Core.Execution;
+
+/// <summary>
+/// The keys of one database (or one shard's part of it) that RESP clients WATCH while they are missing, each with a
+/// count of the times it was written since. A version cannot tell these watches anything: a key created and deleted
+/// again between WATCH and EXEC is missing at both ends, yet Redis aborts that EXEC. Not thread-safe: the store guards
+/// it with a lock of its own. A key leaves when its last watch ends, so the table holds only what open watches need.
+/// </summary>
+public sealed class WatchedMissingKeys
+{
+    private readonly Dictionary<byte[], Counter> _keys = new(KeyComparer.Instance);
+
+    public sealed class Counter
+    {
+        public int Watches;
+        public long Writes;
+    }
+
+    public int Count => _keys.Count;
+
+    public Counter Add(byte[] key)
+    {
+        if (!_keys.TryGetValue(key, out var counter)) _keys[key] = counter = new Counter();
+        counter.Watches++;
+        return counter;
+    }
+
+    public void Release(byte[] key, Counter counter)
+    {
+        if (--counter.Watches == 0) _keys.Remove(key);
+    }
+
+    /// <summary>A write of <paramref name="key"/> (its creation, or a SET that stored nothing): watches of it see a change.</summary>
+    public void Written(byte[] key)
+    {
+        if (_keys.TryGetValue(key, out var counter)) counter.Writes++;
+    }
+
+    private sealed class KeyComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] key)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(key);
+            return hash.ToHashCode();
+        }
+    }
+}
