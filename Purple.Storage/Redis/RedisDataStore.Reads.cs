@@ -96,9 +96,20 @@ public sealed partial class RedisDataStore
     {
         if (IsInternal(db, key)) return -2;
         var name = Name(db, key);
+        // The stored time itself where the server has PEXPIRETIME (Redis 7, Garnet): now + PTTL is off by the
+        // milliseconds between the server's clock reading and ours, which can even turn EXPIRETIME's rounding.
+        if (!Volatile.Read(ref _noPexpiretime))
+        {
+            var reply = Send(db, name, "PEXPIRETIME", name);
+            if (!reply.IsError) return reply.Integer;
+            if (!reply.Text!.Contains("unknown command", StringComparison.OrdinalIgnoreCase)) Check(reply);
+            Volatile.Write(ref _noPexpiretime, true);
+        }
         long ttl = Check(Send(db, name, "PTTL", name)).Integer;
         return ttl < 0 ? ttl : Now + ttl;
     }
+
+    private bool _noPexpiretime;
 
     public List<byte[]> Keys(int db, ReadOnlySpan<byte> pattern)
     {
@@ -182,6 +193,8 @@ public sealed partial class RedisDataStore
         members = [];
         if (IsWrongType(reply)) return ReadStatus.WrongType;
         members = Check(reply).Items!.Select(i => i.Bulk!).ToArray();
+        // Garnet answers a count of 0 on a key of another type with an empty array, Redis with WRONGTYPE.
+        if (count == 0 && Check(Send(db, name, "TYPE", name)).AsString() is not ("none" or "set")) return ReadStatus.WrongType;
         return members.Length == 0 && count != 0 ? ReadStatus.Missing : ReadStatus.Found;
     }
 

@@ -207,7 +207,11 @@ internal static class RedisScripts
         """);
 
     // ARGV: count (-1: SPOP key without a count).
+    // Garnet answers SPOP k 0 on a key of another type with an empty array; Redis with WRONGTYPE, which the type check
+    // gives on both.
     public static readonly RedisScript SPop = new(Prelude + """
+        local t = redis.call('TYPE', KEYS[3]).ok
+        if t ~= 'none' and t ~= 'set' then return {'E', 'WRONGTYPE'} end
         local ok, r
         if tonumber(ARGV[1]) < 0 then ok, r = pcall(redis.call, 'SPOP', KEYS[3])
         else ok, r = pcall(redis.call, 'SPOP', KEYS[3], ARGV[1]) end
