@@ -286,6 +286,8 @@ else
   # The storage contract: the protocol suites again, on nodes that journal every write (--fsync always, so every
   # reply also waits for its commit), once per durable backend. Every operation must behave as on memory.
   SUITE_ARGS=()
+  # Random command sequences compared with a real redis-server (not on Garnet: see its run below).
+  DIFFERENTIAL=(tests/interop/test_differential.py)
   durable_suites() {  # durable_suites NAME purple-node-flags...   (extra pytest arguments in SUITE_ARGS)
     local name=$1 junit rc f
     shift
@@ -295,7 +297,7 @@ else
       say "pytest protocol suites on $*"
       timeout -k 10 "${INTEROP_TIMEOUT:-600}" "$PY" -m pytest -q -p no:cacheprovider -o junit_family=xunit2 --junitxml="$junit" \
         -o junit_suite_name="$name" tests/interop/test_strings.py tests/interop/test_keys.py tests/interop/test_sets.py \
-        tests/interop/test_transactions.py tests/interop/test_resp3.py tests/interop/test_concurrency.py \
+        tests/interop/test_transactions.py tests/interop/test_resp3.py tests/interop/test_concurrency.py "${DIFFERENTIAL[@]}" \
         tests/interop/test_memcached_mixed.py tests/interop/memcached tests/interop/test_grpc.py tests/interop/test_grpc_compat.py \
         "${SUITE_ARGS[@]}" </dev/null 2>&1 | tee "$RESULTS/interop-$name-pytest.log" | tail -20
       rc=${PIPESTATUS[0]}
@@ -359,6 +361,9 @@ else
   GARNET_PID=$!
   for _ in $(seq 100); do redis-cli -p "$GARNET_PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
   if redis-cli -p "$GARNET_PORT" ping >/dev/null 2>&1; then
+    # Garnet 2.2.8 itself strays from Redis under the differential suite's random sequences: its KEYS lists keys
+    # deleted long before (some twice), and scripts fail with "Unexpected Lua error" (docs/storage.md).
+    DIFFERENTIAL=()
     durable_suites garnet --storage redis --redis "redis://127.0.0.1:$GARNET_PORT"
   else
     fail_note "interop: garnet-server did not answer PING (log: $RESULTS/garnet.log)"
