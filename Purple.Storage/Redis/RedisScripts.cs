@@ -216,7 +216,8 @@ internal static class RedisScripts
         if tonumber(ARGV[1]) < 0 then ok, r = pcall(redis.call, 'SPOP', KEYS[3])
         else ok, r = pcall(redis.call, 'SPOP', KEYS[3], ARGV[1]) end
         if not ok then return {'E', errtext(r)} end
-        settled(KEYS[3])
+        -- Nothing popped (a count of 0, a missing key) writes nothing: a new CAS would abort a WATCH of the key.
+        if r and (type(r) ~= 'table' or #r > 0) then settled(KEYS[3]) end
         return {'K', r}
         """);
 

@@ -191,6 +191,19 @@ def test_watch_missing_key_created_and_deleted_again(raw, client_factory):
     assert raw.call("EXEC") == ["OK"]
 
 
+def test_watch_not_touched_by_writes_that_change_nothing(raw, client_factory):
+    # Redis counts a write only when it changes the key: popping or removing nothing is none.
+    other = client_factory()
+    raw.call("SADD", "s", "a", "b")
+    raw.call("WATCH", "s")
+    assert other.execute_command("SPOP", "s", "0") == []
+    assert other.srem("s", "zzz") == 0
+    assert other.sadd("s", "a") == 0
+    raw.call("MULTI")
+    raw.call("SCARD", "s")
+    assert raw.call("EXEC") == [2]
+
+
 def test_watch_missing_key_set_with_a_time_already_past(raw, client_factory):
     other = client_factory()
     raw.call("WATCH", "k")
