@@ -90,6 +90,8 @@ class Generator:
     def __init__(self, seed):
         self.rng = random.Random(seed)
         self.in_multi = False
+        self.in_batch = False
+        self.in_multi_after = False
 
     def key(self):
         return self.rng.choice(KEYS)
@@ -149,11 +151,31 @@ class Generator:
         return opts
 
     def past(self, timestamp, ms=False):
-        """A time already past for SET, except inside MULTI: there the test cannot make Redis drop the key it stores
-        (see the module's docstring) before a DBSIZE in the same transaction counts it."""
-        if not self.in_multi:
+        """A time already past for SET, except inside MULTI or a batch: there the test cannot make Redis drop the key
+        it stores (see the module's docstring) before a DBSIZE in the same transaction or batch counts it."""
+        if not (self.in_multi or self.in_batch):
             return timestamp
         return self.future_seconds() + ("000" if ms else "")
+
+    def batch(self, in_multi, most):
+        """One command, or (one time in ten) up to eight sent in one write: [(args, compare, connection)]. A SCAN
+        iteration or a command of the other client ends a batch, so the pipelined part is all on the main connection.
+        Sets in_multi_after: whether the main connection is inside MULTI after the batch, which a MULTI or an
+        EXEC/DISCARD with nothing else on its line alone change (a wrong arity leaves the state as it was)."""
+        size = self.rng.randint(2, 8) if self.rng.random() < 0.1 else 1
+        self.in_batch = size > 1
+        batch = []
+        while len(batch) < min(size, most):
+            args, compare, connection = self.command(in_multi)
+            batch.append((args, compare, connection))
+            if connection != "main" or compare == "scan":
+                break
+            if args == ["MULTI"]:
+                in_multi = True
+            elif args in (["EXEC"], ["DISCARD"]):
+                in_multi = False
+        self.in_multi_after = in_multi
+        return batch
 
     def command(self, in_multi=False):
         """(args, compare, connection): compare is None (exact), 'sorted', 'length', 'scan' or a TIME_SLACK key;
@@ -387,6 +409,13 @@ class Side:
         self.main = connect(port, protocol)
         self.other = connect(port, protocol)
 
+    def send_batch(self, batch):
+        """Sends a batch from Generator.batch: its commands on the main connection in one write (a pipeline), then
+        the one command that may end it (a SCAN iteration, or the other client's)."""
+        pipelined = [args for args, compare, connection in batch if connection == "main" and compare != "scan"]
+        replies = self.main.pipeline(pipelined) if pipelined else []
+        return replies + [self.send(args, compare, connection) for args, compare, connection in batch[len(pipelined):]]
+
     def send(self, args, compare, connection):
         if compare == "scan":
             return scan_all(self.main, args)
@@ -415,31 +444,33 @@ def run_sequence(reference_port, seed, protocol, steps=STEPS):
         gen = Generator(seed)
         history = []
         in_multi, queued, past_times = False, [], False
-        for step in range(steps):
-            args, compare, connection = gen.command(in_multi)
-            history.append(args if connection == "main" else ["(other client)"] + args)
-            got = purple.send(args, compare, connection)
-            want = redis_side.send(args, compare, connection)
-            if compare == "exec":
-                ok = same_exec(got, want, queued) if args[0] == "EXEC" else same(got, want, None)
-            else:
-                ok = same(got, want, compare)
-            if not ok:
-                recent = "\n".join("  " + " ".join(repr(a) for a in h) for h in history[-HISTORY_SHOWN:])
-                pytest.fail(f"seed {seed}, RESP{protocol}, step {step}: {args!r}\n"
-                            f"  purple: {shape(got)!r}\n  redis:  {shape(want)!r}\n"
-                            f"the last {min(HISTORY_SHOWN, len(history))} commands (SELECT and FLUSHDB included):\n{recent}",
-                            pytrace=False)
-            # The transaction's state follows Redis's replies, which Purple's just matched.
-            if connection == "main":
-                if args[0] == "MULTI" and want == "OK":
-                    in_multi, queued = True, []
-                elif args[0] in ("EXEC", "DISCARD") and in_multi and not isinstance(want, RespError) \
-                        or isinstance(want, RespError) and want.message.startswith("EXECABORT"):
-                    in_multi = False
-                elif in_multi and want == "QUEUED":
-                    queued.append(compare)
-            past_times = past_times or str(FAR_PAST_MS) in args or str(FAR_PAST_SECONDS) in args
+        while len(history) < steps:
+            batch = gen.batch(in_multi, steps - len(history))
+            got_all, want_all = purple.send_batch(batch), redis_side.send_batch(batch)
+            for (args, compare, connection), got, want in zip(batch, got_all, want_all):
+                step = len(history)
+                history.append(args if connection == "main" else ["(other client)"] + args)
+                if compare == "exec":
+                    ok = same_exec(got, want, queued) if args[0] == "EXEC" else same(got, want, None)
+                else:
+                    ok = same(got, want, compare)
+                if not ok:
+                    recent = "\n".join("  " + " ".join(repr(a) for a in h) for h in history[-HISTORY_SHOWN:])
+                    pytest.fail(f"seed {seed}, RESP{protocol}, step {step} ({len(batch)} sent at once): {args!r}\n"
+                                f"  purple: {shape(got)!r}\n  redis:  {shape(want)!r}\n"
+                                f"the last {min(HISTORY_SHOWN, len(history))} commands (SELECT and FLUSHDB included):\n{recent}",
+                                pytrace=False)
+                # The transaction's state follows Redis's replies, which Purple's just matched.
+                if connection == "main":
+                    if args[0] == "MULTI" and want == "OK":
+                        in_multi, queued = True, []
+                    elif args[0] in ("EXEC", "DISCARD") and in_multi and not isinstance(want, RespError) \
+                            or isinstance(want, RespError) and want.message.startswith("EXECABORT"):
+                        in_multi = False
+                    elif in_multi and want == "QUEUED":
+                        queued.append(compare)
+                past_times = past_times or str(FAR_PAST_MS) in args or str(FAR_PAST_SECONDS) in args
+            assert in_multi == gen.in_multi_after, f"seed {seed}: the generator lost track of MULTI at step {len(history)}"
             if past_times and not in_multi:
                 toucher.pipeline([cmd for db in ("0", "1") for cmd in [["SELECT", db]] + [["EXISTS", k] for k in KEYS]])
                 past_times = False
