@@ -7,7 +7,8 @@
 #   1. builds Purple (dotnet build -c Release Purple.Node) unless BUILD=0;
 #   2. throughput: starts, for each fsync policy in MODES, Purple (--storage sqlite --fsync P, its data dir
 #      under OUTDIR/tmp) and Debian's redis-server (--appendonly yes --appendfsync P --save '', its own --dir
-#      under OUTDIR/tmp), all on 127.0.0.1 on free ports in PORTS; warms each up, then REPS rounds of
+#      under OUTDIR/tmp), all on 127.0.0.1 on free ports in PORTS; warms each up (every test at every depth:
+#      lib.sh's warm_up, WARM_P1=100000 requests at -P 1, WARM_PIPE=200000 deeper), then REPS rounds of
 #      redis-benchmark (via resp-load.sh: TESTS = SET INCR at -c CLIENTS -P 1 and -P 16, -d 64 -r 100000),
 #      ALTERNATING run by run (purple redis purple redis ..., every mode in every round), and prints per
 #      (fsync, config, test) the median rps of each, Purple/Redis, and median p99 of each;
@@ -30,7 +31,7 @@
 #   RECOVERY=1 (0: skip) RECOVERY_KEYS=1000000 REC_REPS=3   THROUGHPUT=1 (0: skip)
 #   PORTS=16450-16499 (where the servers listen)   BUILD=1   REDIS_SERVER=redis-server
 #   TIMEOUT=180 (s per benchmark run) READY_TIMEOUT=120 (s for a start, recovery included)
-#   lib.sh's QUIET_MAX QUIET_WAIT(60 here) OTHER_MAX RETRIES(2 here); DEADLINE=2400 as in resp.sh.
+#   lib.sh's QUIET_MAX QUIET_WAIT(60 here) OTHER_MAX RETRIES(2 here) WARM_P1 WARM_PIPE; DEADLINE=2400 as in resp.sh.
 #   A quick check of the script: N_P1=20000 N_PIPE=200000 REPS=1 RECOVERY_KEYS=100000 REC_REPS=1 bench/durable.sh
 set -euo pipefail
 DIR=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$DIR/.." && pwd)
@@ -141,8 +142,7 @@ if [ "$THROUGHPUT" = 1 ]; then
   echo "== warm-up" >&2
   for s in "${SERVERS[@]}"; do
     IFS=: read -r label port pid mode <<<"$s"
-    timeout 120 redis-benchmark -p "$port" -c "$CLIENTS" -n 20000 -d "$DSIZE" -r "$KEYSPACE" -P 16 \
-      -t "${TESTS// /,}" -q >/dev/null 2>&1 || echo "WARN: warm-up of $label-$mode failed" >&2
+    warm_up "$label-$mode" "$port"
   done
   HEADER=1 TESTS=" " PIPES=1 SERVER_PID=none "$DIR/resp-load.sh" 1 header >"$CSV"   # header line only
   for r in $(seq "$REPS"); do

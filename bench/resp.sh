@@ -10,7 +10,8 @@
 #      ports; all are stopped on exit (SIGTERM, then SIGKILL);
 #   3. memory: loads MEM_KEYS (1,000,000) keys `key:N` with DSIZE(64)-byte values into each with
 #      `redis-cli --pipe`, and prints VmRSS (/proc/PID/status) before/after and bytes per key;
-#   4. throughput: FLUSHALL, a short warm-up, then redis-benchmark with the same flags against
+#   4. throughput: FLUSHALL, a warm-up of every test at every depth (lib.sh's warm_up: WARM_P1=100000
+#      requests at -P 1, WARM_PIPE=200000 deeper), then redis-benchmark with the same flags against
 #      each, ALTERNATING run by run (purple redis [garnet] purple redis ...), REPS (3) rounds of
 #      SET GET INCR SADD MSET at -c 50 -P 1 and -c 50 -P 16, -d 64 -r 100000 --threads 1;
 #   5. prints, per (config, test): median rps of each, ratio purple/redis (and purple/garnet),
@@ -136,8 +137,7 @@ fi
 echo "== warm-up" >&2
 for s in "${SIDES[@]}"; do
   IFS=: read -r label port pid <<<"$s"
-  timeout 120 redis-benchmark -p "$port" -c "$CLIENTS" -n 50000 -d "$DSIZE" -r "$KEYSPACE" -P 16 \
-    -t "${TESTS// /,}" -q >/dev/null 2>&1 || echo "WARN: warm-up of $label failed" >&2
+  warm_up "$label" "$port"
 done
 CSV=$OUTDIR/resp.csv
 HEADER=1 TESTS=" " PIPES=1 "$DIR/resp-load.sh" "$A_PORT" header >"$CSV"   # header line only
