@@ -166,14 +166,7 @@ internal static partial class RespCommands
         }
         if (ScanOptionsError(a, 3, out var pattern, out int count, out _, out _) is { } error)
         {
-            // Redis looks the key up before it reads the options: a missing key is an empty scan, one of another type
-            // WRONGTYPE, and only a set gets the options' error.
-            switch (s.Store.TypeOf(s.Db, a[1]))
-            {
-                case DataType.None: WriteScanReply(w, 0, []); break;
-                case DataType.Set: w.Error(error); break;
-                default: w.Error(RespErrors.WrongType); break;
-            }
+            ErrorAfterLookup(s, w, a[1], DataType.Set, error, static w => WriteScanReply(w, 0, []));
             return;
         }
         var members = new List<byte[]>();

@@ -159,14 +159,7 @@ internal static partial class RespCommands
         }
         if (expiryArg >= 0 && ExpiryError(a[expiryArg], expiryUnit, s.Server.NowMs, "getex", out expiresAt) is { } error)
         {
-            // Redis looks the key up before it reads the expiry: a missing key answers nil, one of another type
-            // WRONGTYPE, and only a string gets the expiry's error.
-            switch (s.Store.TypeOf(s.Db, a[1]))
-            {
-                case DataType.None: w.Null(); break;
-                case DataType.String: w.Error(error); break;
-                default: w.Error(RespErrors.WrongType); break;
-            }
+            ErrorAfterLookup(s, w, a[1], DataType.String, error, static w => w.Null());
             return;
         }
         if (action == GetExAction.None)

@@ -58,6 +58,19 @@ internal static partial class RespCommands
         return null;
     }
 
+    /// <summary>
+    /// An argument error of a command that Redis answers only after looking its key up (GETEX's expiry, SSCAN's
+    /// options): a missing key gets the command's answer for one, a key of another type WRONGTYPE, and only a key of
+    /// the command's own type the error.
+    /// </summary>
+    private static void ErrorAfterLookup(RespSession s, RespWriter w, ReadOnlySpan<byte> key, DataType type, string error,
+        Action<RespWriter> missing)
+    {
+        var found = s.Store.TypeOf(s.Db, key);
+        if (found == DataType.None) missing(w);
+        else w.Error(found == type ? error : RespErrors.WrongType);
+    }
+
     private static bool TryToAbsoluteMs(long value, ExpiryUnit unit, long nowMs, out long expiresAt)
     {
         expiresAt = 0;
