@@ -91,6 +91,16 @@ def test_spop_zero_count(r):
     assert r.scard("s") == 1
 
 
+def test_spop_and_srandmember_of_none_on_another_type_are_wrongtype(r):
+    # Garnet, behind --storage redis, answers these with an empty array; Redis checks the type first.
+    r.set("str", "v")
+    with pytest.raises(redis.ResponseError, match=WRONGTYPE):
+        r.spop("str", 0)
+    with pytest.raises(redis.ResponseError, match=WRONGTYPE):
+        r.srandmember("str", 0)
+    assert r.get("str") == "v"
+
+
 def test_spop_negative_count(r):
     r.sadd("s", "a")
     with pytest.raises(redis.ResponseError, match="^value is out of range, must be positive$"):
@@ -190,6 +200,19 @@ def test_sscan_match(r):
     r.sadd("s", *[f"user:{i}" for i in range(200)], *[f"item:{i}" for i in range(200)])
     got = set(r.sscan_iter("s", match="item:*", count=20))
     assert got == {f"item:{i}" for i in range(200)}
+
+
+def test_sscan_looks_the_key_up_before_reading_its_options(raw):
+    # Redis answers a missing key (an empty scan) and a key of another type (WRONGTYPE) before the options' error.
+    raw.call("SET", "str", "v")
+    raw.call("SADD", "s", "a")
+    assert raw.call("SSCAN", "missing", "0", "COUNT", "0") == ["0", []]
+    assert raw.call("SSCAN", "missing", "0", "COUNT", "x") == ["0", []]
+    assert raw.pipeline([["SSCAN", "str", "0", "COUNT", "0"]])[0].message == WRONGTYPE
+    assert raw.pipeline([["SSCAN", "s", "0", "COUNT", "0"]])[0].message == "ERR syntax error"
+    assert raw.pipeline([["SSCAN", "s", "0", "COUNT", "x"]])[0].message == "ERR value is not an integer or out of range"
+    # The cursor is still read first.
+    assert raw.pipeline([["SSCAN", "missing", "x"]])[0].message == "ERR invalid cursor"
 
 
 def test_sscan_small_set_and_missing(r):
