@@ -221,34 +221,7 @@ public sealed partial class PurpleEngine
             var entry = shard.FindForRead(db, key, hash, now);
             if (entry is not null) return new VersionWatch(this, db, key, entry.Cas);
             var space = shard.SpaceForWrite(db);
-            var counter = (space.WatchedMissing ??= new WatchedMissingKeys()).Add(key);
-            return new MissingKeyWatch(this, shard, space, db, key, counter);
-        }
-    }
-
-    /// <summary>A key missing when watched: changed once it exists, or once it was written at all in between.</summary>
-    private sealed class MissingKeyWatch(PurpleEngine engine, Shard shard, Keyspace space, int db, byte[] key,
-        WatchedMissingKeys.Counter counter) : KeyWatch
-    {
-        private readonly long _writesAtWatch = counter.Writes;
-        private bool _disposed;
-
-        public override bool Changed()
-        {
-            lock (shard.Gate) return counter.Writes != _writesAtWatch || engine.KeyVersion(db, key) != 0;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                lock (shard.Gate)
-                {
-                    if (!_disposed) space.WatchedMissing!.Release(key, counter);
-                    _disposed = true;
-                }
-            }
-            base.Dispose(disposing);
+            return new MissingKeyWatch(shard.Gate, space.WatchedMissing ??= new WatchedMissingKeys(), key, () => KeyVersion(db, key) != 0);
         }
     }
 

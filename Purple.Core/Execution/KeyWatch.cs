@@ -29,3 +29,54 @@ public sealed class VersionWatch(IDataStore store, int db, byte[] key, ulong ver
 {
     public override bool Changed() => store.KeyVersion(db, key) != version;
 }
+
+/// <summary>
+/// A key missing when watched (<see cref="WatchedMissingKeys"/>): changed once it exists, or once its store counted a
+/// write of it since, such as a creation undone before EXEC. Registered when made and released when disposed, both
+/// under <paramref name="gate"/>, the lock the store guards <paramref name="keys"/> with.
+/// </summary>
+public sealed class MissingKeyWatch : KeyWatch
+{
+    private readonly Lock _gate;
+    private readonly WatchedMissingKeys _keys;
+    private readonly byte[] _key;
+    private readonly WatchedMissingKeys.Counter _counter;
+    private readonly long _writesAtWatch;
+    private readonly Func<bool> _exists;
+    private bool _disposed;
+
+    /// <param name="exists">Whether the key exists now (at EXEC).</param>
+    public MissingKeyWatch(Lock gate, WatchedMissingKeys keys, byte[] key, Func<bool> exists)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        _gate = gate ?? throw new ArgumentNullException(nameof(gate));
+        _keys = keys;
+        _key = key;
+        _exists = exists;
+        lock (gate)
+        {
+            _counter = keys.Add(key);
+            _writesAtWatch = _counter.Writes;
+        }
+    }
+
+    public override bool Changed()
+    {
+        long writes;
+        lock (_gate) writes = _counter.Writes;
+        return writes != _writesAtWatch || _exists();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            lock (_gate)
+            {
+                if (!_disposed) _keys.Release(_key, _counter);
+                _disposed = true;
+            }
+        }
+        base.Dispose(disposing);
+    }
+}

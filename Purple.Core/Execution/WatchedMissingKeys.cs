@@ -4,28 +4,30 @@ namespace Purple.Core.Execution;
 /// The keys of one database (or one shard's part of it) that RESP clients WATCH while they are missing, each with a
 /// count of the times it was written since. A version cannot tell these watches anything: a key created and deleted
 /// again between WATCH and EXEC is missing at both ends, yet Redis aborts that EXEC. Not thread-safe: the store guards
-/// it with a lock of its own. A key leaves when its last watch ends, so the table holds only what open watches need.
+/// it with a lock of its own, which <see cref="MissingKeyWatch"/> takes too. A key leaves when its last watch ends, so
+/// the table holds only what open watches need.
 /// </summary>
 public sealed class WatchedMissingKeys
 {
     private readonly Dictionary<byte[], Counter> _keys = new(KeyComparer.Instance);
 
+    /// <summary>One key's watches and writes; only <see cref="MissingKeyWatch"/> holds one.</summary>
     public sealed class Counter
     {
-        public int Watches;
-        public long Writes;
+        internal int Watches;
+        internal long Writes;
     }
 
     public int Count => _keys.Count;
 
-    public Counter Add(byte[] key)
+    internal Counter Add(byte[] key)
     {
         if (!_keys.TryGetValue(key, out var counter)) _keys[key] = counter = new Counter();
         counter.Watches++;
         return counter;
     }
 
-    public void Release(byte[] key, Counter counter)
+    internal void Release(byte[] key, Counter counter)
     {
         if (--counter.Watches == 0) _keys.Remove(key);
     }

@@ -11,23 +11,16 @@ namespace Purple.Storage.Redis;
 public sealed partial class RedisDataStore
 {
     private readonly Lock _watchGate = new();
+    // Per database, created at the first watch of a missing key; guarded by _watchGate.
     private WatchedMissingKeys?[]? _watchedMissing;
-    private int _missingWatches;
 
     public KeyWatch Watch(int db, byte[] key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        WatchedMissingKeys.Counter counter;
-        long writesAtWatch;
+        WatchedMissingKeys keys;
+        lock (_watchGate) keys = (_watchedMissing ??= new WatchedMissingKeys?[Databases])[db] ??= new WatchedMissingKeys();
         // Registered before the version is read, so a creation between the two is counted.
-        lock (_watchGate)
-        {
-            var keys = (_watchedMissing ??= new WatchedMissingKeys?[Databases])[db] ??= new WatchedMissingKeys();
-            counter = keys.Add(key);
-            writesAtWatch = counter.Writes;
-            _missingWatches++;
-        }
-        var watch = new MissingKeyWatch(this, db, key, counter, writesAtWatch);
+        var watch = new MissingKeyWatch(_watchGate, keys, key, () => KeyVersion(db, key) != 0);
         ulong version;
         try
         {
@@ -46,10 +39,11 @@ public sealed partial class RedisDataStore
     /// <summary>After a write that did what it asked: counts it for the watches of the keys it may have created.</summary>
     private void NoteWrite(WriteCommand command, ExecResult result)
     {
-        if (result.Status != ExecStatus.Ok || Volatile.Read(ref _missingWatches) == 0) return;
+        // Until a first watch of a missing key, no lock; after it, an uncontended one beside a round trip to Redis.
+        if (result.Status != ExecStatus.Ok || Volatile.Read(ref _watchedMissing) is null) return;
         lock (_watchGate)
         {
-            if (_watchedMissing?[command.Db] is not { Count: > 0 } keys) return;
+            if (_watchedMissing![command.Db] is not { Count: > 0 } keys) return;
             switch (command)
             {
                 case SetCommand c: keys.Written(c.Key); break;
@@ -61,36 +55,6 @@ public sealed partial class RedisDataStore
                     foreach (var key in c.Keys) keys.Written(key);
                     break;
             }
-        }
-    }
-
-    private sealed class MissingKeyWatch(RedisDataStore store, int db, byte[] key, WatchedMissingKeys.Counter counter, long writesAtWatch)
-        : KeyWatch
-    {
-        private bool _disposed;
-
-        public override bool Changed()
-        {
-            long writes;
-            lock (store._watchGate) writes = counter.Writes;
-            return writes != writesAtWatch || store.KeyVersion(db, key) != 0;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                lock (store._watchGate)
-                {
-                    if (!_disposed)
-                    {
-                        store._watchedMissing![db]!.Release(key, counter);
-                        store._missingWatches--;
-                    }
-                    _disposed = true;
-                }
-            }
-            base.Dispose(disposing);
         }
     }
 }

@@ -1,6 +1,7 @@
 """Starts a server of its own for the authentication and TLS tests: a purple-node with every listener on
 a free port (with --requirepass-file, and any extra flags such as TLS), or with PURPLE_TARGET=redis a
-real redis-server --requirepass, to prove the RESP expectations are Redis's."""
+real redis-server --requirepass, to prove the RESP expectations are Redis's. RedisServer is a plain
+redis-server, for the tests that need one beside Purple (the redis backend, the differential test)."""
 import os
 import shutil
 import socket
@@ -21,6 +22,39 @@ def free_ports(n):
     for s in socks:
         s.close()
     return ports
+
+
+class RedisServer:
+    """A plain redis-server of its own on a free 127.0.0.1 port (no persistence), up when constructed. stop() and
+    start() restart it on the same port; close() stops it for good and removes its directory."""
+
+    def __init__(self, port=None):
+        self.port = port or free_ports(1)[0]
+        self.dir = tempfile.mkdtemp(prefix="purple-redis-")
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+                                      "--appendonly", "no", "--dir", self.dir],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited at start with {self.proc.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start within 20 s")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=15)
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class SecuredServer:

@@ -25,15 +25,13 @@ replay the sequence by hand with redis-cli.
 import os
 import random
 import shutil
-import socket
-import subprocess
-import tempfile
 import time
 
 import pytest
 
 from conftest import HOST, PORT, TARGET
 from resp_client import Push, RespClient, RespError, SimpleString, Verbatim
+from secured_server import RedisServer
 
 pytestmark = pytest.mark.skipif(TARGET == "redis", reason="the reference here is redis-server itself")
 
@@ -53,35 +51,10 @@ FAR_PAST_MS = FAR_PAST_SECONDS * 1000
 
 @pytest.fixture(scope="module")
 def reference_port():
-    server = shutil.which("redis-server")
-    assert server, "redis-server is not installed (./test.sh installs Debian's redis-server)"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    work = tempfile.mkdtemp(prefix="purple-diff-")
-    proc = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-                             "--dir", work], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                c = RespClient("127.0.0.1", port, timeout=2)
-                if c.call("PING") == "PONG":
-                    c.close()
-                    break
-            except (OSError, ConnectionError):
-                pass
-            assert proc.poll() is None, "the reference redis-server exited at start"
-            assert time.monotonic() < deadline, "the reference redis-server did not answer PING within 20 s"
-            time.sleep(0.1)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(work, ignore_errors=True)
+    assert shutil.which("redis-server"), "redis-server is not installed (./test.sh installs Debian's redis-server)"
+    server = RedisServer()
+    yield server.port
+    server.close()
 
 
 class Generator:
@@ -147,7 +120,8 @@ class Generator:
             opts.append("GET")
         if r.random() < 0.04:
             opts.append(r.choice(["EX", "BOGUS", "NX", "PX"]))  # a clash, a dangling option or an unknown one
-        r.shuffle(opts) if r.random() < 0.1 else None
+        if r.random() < 0.1:
+            r.shuffle(opts)
         return opts
 
     def past(self, timestamp, ms=False):

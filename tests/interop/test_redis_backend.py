@@ -4,8 +4,6 @@ survive the trip, the operations this mode cannot do fail with a clear error, an
 clients errors within the timeout — never a hang — and service resumes when it is back."""
 import os
 import socket
-import subprocess
-import tempfile
 import threading
 import time
 
@@ -13,41 +11,17 @@ import pytest
 import redis
 from pymemcache.client.base import Client as Memcache
 
-from secured_server import SecuredServer, free_ports
+from secured_server import RedisServer, SecuredServer
 
 pytestmark = pytest.mark.skipif(os.environ.get("PURPLE_TARGET") == "redis",
                                 reason="a Purple-only mode: against real Redis there is no front end to test")
-
-
-class RedisServer:
-    def __init__(self, port=None):
-        self.port = port or free_ports(1)[0]
-        self.dir = tempfile.mkdtemp(prefix="purple-redis-backend-")
-        self.start()
-
-    def start(self):
-        self.proc = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-                                      "--appendonly", "no", "--dir", self.dir],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
 def backend():
     server = RedisServer()
     yield server
-    server.stop()
+    server.close()
 
 
 def front_end(backend, *extra):
