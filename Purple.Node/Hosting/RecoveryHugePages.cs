@@ -75,11 +75,22 @@ internal sealed partial class RecoveryHugePages : IDisposable
         }
     }
 
-    private static unsafe (nint Start, nuint Length)? HeapRange()
+    private static (nint Start, nuint Length)? HeapRange()
     {
-        var probe = new byte[64];
-        ulong address;
-        fixed (byte* p = probe) address = (ulong)p;
+        // Pinned until the maps are read: an object the collector moved would leave its address in a freed region.
+        var probe = GCHandle.Alloc(new byte[64], GCHandleType.Pinned);
+        try
+        {
+            return HeapRange((ulong)probe.AddrOfPinnedObject());
+        }
+        finally
+        {
+            probe.Free();
+        }
+    }
+
+    private static (nint Start, nuint Length)? HeapRange(ulong address)
+    {
         var maps = new List<(ulong Start, ulong End, bool Anonymous)>();
         try
         {
@@ -97,7 +108,6 @@ internal sealed partial class RecoveryHugePages : IDisposable
         {
             return null;
         }
-        GC.KeepAlive(probe);
         int at = maps.FindIndex(m => m.Start <= address && address < m.End);
         if (at < 0 || !maps[at].Anonymous) return null;
         int first = at, last = at;
