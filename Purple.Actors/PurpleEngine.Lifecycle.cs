@@ -5,29 +5,31 @@ namespace Purple.Actors;
 public sealed partial class PurpleEngine
 {
     private readonly ShardSupervisor[] _supervisors;
-    private Timer? _ticker;
-    private ActiveDefrag? _defrag;
+    private EngineCron? _cron;
     private int _started;
 
-    /// <summary>Starts the per-shard supervisors (active expiry, weak pruning, background eviction). Idempotent.</summary>
+    /// <summary>
+    /// Starts the engine's cron thread: the shard supervisors' cycles (active expiry, weak pruning, background
+    /// eviction) <c>ActiveExpiryHz</c> times a second, and the defrag check. Idempotent.
+    /// </summary>
     public void Start()
     {
         if (Interlocked.Exchange(ref _started, 1) == 1) return;
-        for (int i = 0; i < _shards.Length; i++)
-        {
-            _supervisors[i] = new ShardSupervisor(_shards[i], this, _activeExpiryHz);
-            _supervisors[i].Start();
-        }
+        for (int i = 0; i < _shards.Length; i++) _supervisors[i] = new ShardSupervisor(_shards[i], this, _activeExpiryHz);
         // Real time, not options.Time: the cadence of the sweep is a CPU budget, while what counts as expired
         // is decided by options.Time inside each cycle (so a fake clock still drives expiry in tests).
-        var period = TimeSpan.FromMilliseconds(1000.0 / _activeExpiryHz);
-        _ticker = new Timer(_ => PostTick(), null, period, period);
-        if (_activeDefrag) _defrag = new ActiveDefrag(KeyReads);
+        var jobs = new List<(TimeSpan, Action)> { (TimeSpan.FromMilliseconds(1000.0 / _activeExpiryHz), RunSupervisors) };
+        if (_activeDefrag) jobs.Add((ActiveDefrag.Period, new ActiveDefrag(KeyReads).Check));
+        _cron = new EngineCron("purple-cron", jobs.ToArray());
+        _cron.Start();
     }
 
-    private void PostTick()
+    /// <summary>Runs of the cron's jobs so far (0 before <see cref="Start"/>).</summary>
+    internal long CronCycles => _cron?.Cycles ?? 0;
+
+    private void RunSupervisors()
     {
-        foreach (var supervisor in _supervisors) supervisor?.Post(SupervisorSignal.Tick);
+        foreach (var supervisor in _supervisors) supervisor.RunCycle();
     }
 
     /// <summary>Evicts while over capacity (e.g. after Reconfigure lowered it), bounded by a time budget.</summary>
@@ -36,13 +38,9 @@ public sealed partial class PurpleEngine
         if (Settings.Policy != EvictionPolicy.None) EnsureCapacity(now, budgetTicks);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (_ticker is not null) await _ticker.DisposeAsync().ConfigureAwait(false);
-        if (_defrag is not null) await _defrag.DisposeAsync().ConfigureAwait(false);
-        foreach (var supervisor in _supervisors)
-        {
-            if (supervisor is not null) await supervisor.StopAsync().ConfigureAwait(false);
-        }
+        _cron?.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -8,8 +8,8 @@ namespace Purple.Actors;
 
 /// <summary>
 /// The in-memory engine (docs/engine.md): keys hashed onto shards, each shard a lock-guarded set of per-db
-/// tables applied on the caller's thread, with a supervisor loop per shard for active expiry and background
-/// eviction.
+/// tables applied on the caller's thread, with a supervisor per shard for active expiry and background eviction,
+/// whose cycles the engine's cron thread runs.
 /// </summary>
 public sealed partial class PurpleEngine : IDataStore, IAsyncDisposable
 {

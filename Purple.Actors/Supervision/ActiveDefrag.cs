@@ -12,9 +12,9 @@ namespace Purple.Actors.Supervision;
 /// bytes per key of RSS. The collection stops the process for about 2.5 ms per MB of live heap, so it
 /// runs only when idle, only when the waste is worth it, and at most once per <see cref="MinInterval"/>.
 /// </summary>
-internal sealed class ActiveDefrag : IAsyncDisposable
+internal sealed class ActiveDefrag
 {
-    /// <summary>How often the heap and the allocation rate are looked at.</summary>
+    /// <summary>How often the heap and the allocation rate are looked at (a job of the engine's cron thread).</summary>
     public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Idle: less than this allocated since the previous look (≈ 1 MB/s; a bulk load allocates ~100×).</summary>
@@ -30,12 +30,10 @@ internal sealed class ActiveDefrag : IAsyncDisposable
 
     private static long s_runs;
 
-    private readonly Timer _timer;
     private readonly Func<long> _reads;
     private long _lastReads;
     private long _lastAllocated = GC.GetTotalAllocatedBytes();
     private long _lastRunTicks = -1;
-    private int _running;
 
     /// <param name="reads">
     /// Keys read so far. Reads allocate nothing, so allocation alone would call a read-only load idle and
@@ -45,7 +43,6 @@ internal sealed class ActiveDefrag : IAsyncDisposable
     {
         _reads = reads;
         _lastReads = reads();
-        _timer = new Timer(_ => Check(), null, Period, Period);
     }
 
     /// <summary>Defragmenting collections run in this process.</summary>
@@ -59,33 +56,23 @@ internal sealed class ActiveDefrag : IAsyncDisposable
         && (committedBytes - liveBytes) * 100 >= liveBytes * MinWastePercent
         && sinceLastRun >= MinInterval;
 
-    private void Check()
+    /// <summary>Cron thread only, every <see cref="Period"/>.</summary>
+    public void Check()
     {
-        // Timer callbacks can overlap when a collection outlasts the period.
-        if (Interlocked.Exchange(ref _running, 1) == 1) return;
-        try
-        {
-            long allocated = GC.GetTotalAllocatedBytes();
-            long delta = allocated - _lastAllocated;
-            _lastAllocated = allocated;
-            long reads = _reads();
-            long readDelta = reads - _lastReads;
-            _lastReads = reads;
-            var info = GC.GetGCMemoryInfo();
-            long live = info.HeapSizeBytes - info.FragmentedBytes;
-            var since = _lastRunTicks < 0 ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(_lastRunTicks);
-            if (!ShouldRun(delta, readDelta, info.TotalCommittedBytes, live, since)) return;
-            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            _lastRunTicks = Stopwatch.GetTimestamp();
-            _lastAllocated = GC.GetTotalAllocatedBytes();
-            Interlocked.Increment(ref s_runs);
-        }
-        finally
-        {
-            Volatile.Write(ref _running, 0);
-        }
+        long allocated = GC.GetTotalAllocatedBytes();
+        long delta = allocated - _lastAllocated;
+        _lastAllocated = allocated;
+        long reads = _reads();
+        long readDelta = reads - _lastReads;
+        _lastReads = reads;
+        var info = GC.GetGCMemoryInfo();
+        long live = info.HeapSizeBytes - info.FragmentedBytes;
+        var since = _lastRunTicks < 0 ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(_lastRunTicks);
+        if (!ShouldRun(delta, readDelta, info.TotalCommittedBytes, live, since)) return;
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        _lastRunTicks = Stopwatch.GetTimestamp();
+        _lastAllocated = GC.GetTotalAllocatedBytes();
+        Interlocked.Increment(ref s_runs);
     }
-
-    public ValueTask DisposeAsync() => _timer.DisposeAsync();
 }
