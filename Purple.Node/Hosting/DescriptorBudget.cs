@@ -17,6 +17,13 @@ internal static class DescriptorBudget
     /// </summary>
     public const int Reserve = 256;
 
+    /// <summary>
+    /// Sockets over the budget that may be open at once while they are told so (the epoll transport leaves the next
+    /// connection in the listen backlog until one closes): a part of <see cref="Reserve"/>, so a flood cannot take
+    /// the rest of it from the runtime.
+    /// </summary>
+    public const int RefusalsInFlight = 64;
+
     /// <summary>Connections that fit under the process's open-file limit now; null when there is no limit to read.</summary>
     public static int? ConnectionLimit()
     {

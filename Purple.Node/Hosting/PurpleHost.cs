@@ -208,8 +208,10 @@ public sealed class PurpleHost : IAsyncDisposable
         {
             // Made (and disposed, stopping its threads) by the app's container, as Kestrel's own transport is.
             builder.Services.RemoveAll<IConnectionListenerFactory>();
+            // Connections over the budget are accepted to be refused; a bounded number of those may be open at once.
+            int? maxOpenSockets = ConnectionBudget is int budget ? budget + DescriptorBudget.RefusalsInFlight : null;
             builder.Services.AddSingleton<IConnectionListenerFactory>(sp => new Purple.Node.Transport.EpollTransport(settings.IoThreads,
-                settings.InlineIo, RespConnectionHandler.TransportReadBufferBytes, sp.GetRequiredService<ILoggerFactory>()));
+                settings.InlineIo, RespConnectionHandler.TransportReadBufferBytes, sp.GetRequiredService<ILoggerFactory>(), maxOpenSockets));
         }
         else
         {

@@ -18,11 +18,19 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
     private readonly EpollLoop[] _loops;
     private readonly PipeOptions _input;
     private readonly PipeOptions[] _outputs;
+    private readonly SemaphoreSlim? _sockets;
     private int _next;
 
     /// <param name="inline">Protocol code runs on the loop thread (--inline-io yes), or on the thread pool.</param>
-    public EpollTransport(int ioThreads, bool inline, long maxReadBufferBytes, ILoggerFactory loggers)
+    /// <param name="maxOpenSockets">
+    /// Sockets accepted and not yet closed, over every listener, past which the next connection waits in the backlog
+    /// (null: no bound). A connection over the descriptor budget is accepted to be told so, and the telling runs on
+    /// the thread pool: a flood faster than the pool left hundreds of such sockets open at once, past the descriptors
+    /// kept back for the runtime, which then aborted ("Out of memory.").
+    /// </param>
+    public EpollTransport(int ioThreads, bool inline, long maxReadBufferBytes, ILoggerFactory loggers, int? maxOpenSockets = null)
     {
+        if (maxOpenSockets is int max) _sockets = new SemaphoreSlim(Math.Max(1, max));
         var logger = loggers.CreateLogger<EpollTransport>();
         _loops = new EpollLoop[Math.Max(1, ioThreads)];
         for (int i = 0; i < _loops.Length; i++) _loops[i] = new EpollLoop($"purple-io-{i}", logger);
@@ -73,6 +81,33 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
 
         public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
         {
+            var slots = transport._sockets;
+            if (slots is not null)
+            {
+                try
+                {
+                    await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;
+                }
+            }
+            bool handedOver = false;
+            try
+            {
+                var connection = await AcceptOneAsync(cancellationToken).ConfigureAwait(false);
+                handedOver = connection is not null;
+                return connection;
+            }
+            finally
+            {
+                if (!handedOver) slots?.Release();
+            }
+        }
+
+        private async ValueTask<EpollConnection?> AcceptOneAsync(CancellationToken cancellationToken)
+        {
             while (true)
             {
                 Socket accepted;
@@ -115,7 +150,9 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
                     continue;
                 }
                 int loop = transport.NextLoop();
-                var connection = new EpollConnection(accepted, transport._loops[loop], transport._input, transport._outputs[loop]);
+                var slots = transport._sockets;
+                var connection = new EpollConnection(accepted, transport._loops[loop], transport._input, transport._outputs[loop],
+                    slots is null ? null : () => slots.Release());
                 connection.Start();
                 return connection;
             }

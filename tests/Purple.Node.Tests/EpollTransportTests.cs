@@ -169,4 +169,40 @@ public sealed class EpollTransportTests
         await using var client = await RespTestClient.ConnectAsync(host.RespEndPoint!);
         Assert.Equal("+PONG", (await client.CommandAsync("PING")).ToString());
     }
+
+    [Fact]
+    public async Task Past_its_bound_on_open_sockets_the_next_connection_waits_in_the_backlog_until_one_closes()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var transport = new Purple.Node.Transport.EpollTransport(1, inline: true, 1 << 20,
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, maxOpenSockets: 2);
+        var listener = await transport.BindAsync(new IPEndPoint(IPAddress.Loopback, 0), cts.Token);
+        var clients = new List<Socket>();
+        try
+        {
+            // The kernel completes all three handshakes; the transport takes only two sockets out of the backlog.
+            for (int i = 0; i < 3; i++) clients.Add(await ConnectAsync((IPEndPoint)listener.EndPoint));
+            var first = await listener.AcceptAsync(cts.Token);
+            var second = await listener.AcceptAsync(cts.Token);
+            Assert.NotNull(first);
+            Assert.NotNull(second);
+            var third = listener.AcceptAsync(cts.Token).AsTask();
+            await Task.Delay(300, cts.Token);
+            Assert.False(third.IsCompleted, "a third socket was accepted while two were open");
+
+            // A refused connection's life: told, closed. Its descriptor freed, the waiting one is accepted.
+            first!.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("refused"));
+            await first.DisposeAsync();
+            var accepted = await third.WaitAsync(cts.Token);
+            Assert.NotNull(accepted);
+            await second!.DisposeAsync();
+            await accepted!.DisposeAsync();
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
+            await listener.UnbindAsync(cts.Token);
+            await listener.DisposeAsync();
+        }
+    }
 }
