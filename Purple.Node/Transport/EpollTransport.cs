@@ -77,6 +77,9 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
     {
         private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
 
+        // Ends a wait for a free socket: Kestrel's unbind awaits its accept loop before it closes any connection.
+        private readonly CancellationTokenSource _unbound = new();
+
         public EndPoint EndPoint { get; } = socket.LocalEndPoint!;
 
         public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
@@ -86,7 +89,8 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
             {
                 try
                 {
-                    await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _unbound.Token);
+                    await slots.WaitAsync(either.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -173,12 +177,14 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
 
         public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
         {
+            _unbound.Cancel();
             socket.Dispose();
             return ValueTask.CompletedTask;
         }
 
         public ValueTask DisposeAsync()
         {
+            _unbound.Cancel();
             socket.Dispose();
             return ValueTask.CompletedTask;
         }

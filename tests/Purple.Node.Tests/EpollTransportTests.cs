@@ -171,7 +171,7 @@ public sealed class EpollTransportTests
     }
 
     [Fact]
-    public async Task Past_its_bound_on_open_sockets_the_next_connection_waits_in_the_backlog_until_one_closes()
+    public async Task Past_its_bound_on_open_sockets_the_next_connection_waits_in_the_backlog_until_one_closes_or_the_listener_unbinds()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var transport = new Purple.Node.Transport.EpollTransport(1, inline: true, 1 << 20,
@@ -195,6 +195,13 @@ public sealed class EpollTransportTests
             await first.DisposeAsync();
             var accepted = await third.WaitAsync(cts.Token);
             Assert.NotNull(accepted);
+
+            // Kestrel's unbind awaits its accept loop before closing connections: a wait for a free socket must end.
+            var fourth = listener.AcceptAsync(cts.Token).AsTask();
+            await Task.Delay(100, cts.Token);
+            Assert.False(fourth.IsCompleted);
+            await listener.UnbindAsync(cts.Token);
+            Assert.Null(await fourth.WaitAsync(cts.Token));
             await second!.DisposeAsync();
             await accepted!.DisposeAsync();
         }
