@@ -53,7 +53,15 @@ internal sealed class EngineCron : IDisposable
             {
                 if (job.Due <= now)
                 {
-                    job.Work();
+                    try
+                    {
+                        job.Work();
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        // An exception would end the thread, and with it every job; the next period retries.
+                        Trace.TraceError($"{_thread.Name} job failed: {ex.GetType().Name}: {ex.Message}");
+                    }
                     Interlocked.Increment(ref _cycles);
                     now = Stopwatch.GetTimestamp();
                     // Fixed cadence while on time; after an overrun the next run is a whole period away.

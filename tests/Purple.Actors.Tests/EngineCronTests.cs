@@ -72,6 +72,28 @@ public class EngineCronTests
         Assert.All(threads, t => Assert.Equal("test-cron", t.Name));
         Assert.All(threads, t => Assert.False(t.Pool));
     }
+
+    [Fact]
+    public void A_job_that_throws_does_not_stop_the_others_or_itself()
+    {
+        int throwing = 0, steady = 0;
+        var cron = new EngineCron("test-cron",
+            (TimeSpan.FromMilliseconds(2), () =>
+            {
+                Interlocked.Increment(ref throwing);
+                throw new InvalidOperationException("a bad cycle");
+            }),
+            (TimeSpan.FromMilliseconds(2), () => Interlocked.Increment(ref steady)));
+        cron.Start();
+        try
+        {
+            WaitFor(() => Volatile.Read(ref throwing) >= 5 && Volatile.Read(ref steady) >= 5);
+        }
+        finally
+        {
+            cron.Dispose();
+        }
+    }
 }
 
 [CollectionDefinition(nameof(EngineCronTests), DisableParallelization = true)]
