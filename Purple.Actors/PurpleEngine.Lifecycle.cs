@@ -9,8 +9,8 @@ public sealed partial class PurpleEngine
     private int _started;
 
     /// <summary>
-    /// Starts the engine's cron thread: the shard supervisors' cycles (active expiry, weak pruning, background
-    /// eviction) <c>ActiveExpiryHz</c> times a second, and the defrag check. Idempotent.
+    /// Starts the engine's cron thread: the shard supervisors' cycles (active expiry, weak pruning) and background
+    /// eviction <c>ActiveExpiryHz</c> times a second, and the defrag check. Idempotent.
     /// </summary>
     public void Start()
     {
@@ -30,12 +30,9 @@ public sealed partial class PurpleEngine
     private void RunSupervisors()
     {
         foreach (var supervisor in _supervisors) supervisor.RunCycle();
-    }
-
-    /// <summary>Evicts while over capacity (e.g. after Reconfigure lowered it), bounded by a time budget.</summary>
-    internal void EvictInBackground(long now, long budgetTicks)
-    {
-        if (Settings.Policy != EvictionPolicy.None) EnsureCapacity(now, budgetTicks);
+        // Over capacity (e.g. after Reconfigure lowered it): eviction samples every shard, so it runs once per tick,
+        // with the time budget the shards' cycles had between them when each called it.
+        if (Settings.Policy != EvictionPolicy.None) EnsureCapacity(Now(), ShardSupervisor.CycleBudgetTicks * _shards.Length);
     }
 
     public ValueTask DisposeAsync()

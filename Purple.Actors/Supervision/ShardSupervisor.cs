@@ -4,12 +4,13 @@ using Purple.Actors.Storage;
 namespace Purple.Actors.Supervision;
 
 /// <summary>
-/// A shard's background work: its active expiry sweep, weak-table pruning and background eviction, one cycle per
-/// tick of the engine's cron thread (<see cref="EngineCron"/>), which runs the shards' cycles one after another.
+/// A shard's background work: its active expiry sweep and weak-table pruning, one cycle per tick of the engine's
+/// cron thread (<see cref="EngineCron"/>), which runs the shards' cycles one after another and then the engine-wide
+/// background eviction.
 /// </summary>
 internal sealed class ShardSupervisor
 {
-    private static readonly long CycleBudgetTicks = Stopwatch.Frequency / 1000;
+    internal static readonly long CycleBudgetTicks = Stopwatch.Frequency / 1000;
 
     private readonly Shard _shard;
     private readonly PurpleEngine _engine;
@@ -34,7 +35,6 @@ internal sealed class ShardSupervisor
             {
                 lock (_shard.Gate) _shard.PruneWeak(now);
             }
-            _engine.EvictInBackground(now, CycleBudgetTicks);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -123,4 +123,17 @@ public class EvictionTests
         Assert.Equal("allkeys-lru", e.GetStats().EvictionPolicy);
         Assert.Equal(5, e.GetStats().EvictedKeys);
     }
+
+    [Fact]
+    public async Task Reconfigure_lowering_capacity_of_a_started_engine_evicts_in_the_background_without_a_write()
+    {
+        var time = new FakeTime();
+        await using var e = Full(time, EvictionPolicy.None, EvictionScope.All, keys: 10);
+        e.Start();
+        e.Reconfigure(5 * KeyCost, EvictionPolicy.Lru, EvictionScope.All);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (e.UsedBytes > 5 * KeyCost && DateTime.UtcNow < deadline) Thread.Sleep(10);
+        Assert.Equal(5 * KeyCost, e.UsedBytes);
+        Assert.Equal(5, e.GetStats().EvictedKeys);
+    }
 }
