@@ -19,6 +19,7 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
     private readonly PipeOptions _input;
     private readonly PipeOptions[] _outputs;
     private readonly SemaphoreSlim? _sockets;
+    private readonly Action? _socketClosed;
     private int _next;
 
     /// <param name="inline">Protocol code runs on the loop thread (--inline-io yes), or on the thread pool.</param>
@@ -30,7 +31,12 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
     /// </param>
     public EpollTransport(int ioThreads, bool inline, long maxReadBufferBytes, ILoggerFactory loggers, int? maxOpenSockets = null)
     {
-        if (maxOpenSockets is int max) _sockets = new SemaphoreSlim(Math.Max(1, max));
+        if (maxOpenSockets is int max)
+        {
+            var sockets = new SemaphoreSlim(Math.Max(1, max));
+            _sockets = sockets;
+            _socketClosed = () => sockets.Release();
+        }
         var logger = loggers.CreateLogger<EpollTransport>();
         _loops = new EpollLoop[Math.Max(1, ioThreads)];
         for (int i = 0; i < _loops.Length; i++) _loops[i] = new EpollLoop($"purple-io-{i}", logger);
@@ -154,9 +160,8 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
                     continue;
                 }
                 int loop = transport.NextLoop();
-                var slots = transport._sockets;
                 var connection = new EpollConnection(accepted, transport._loops[loop], transport._input, transport._outputs[loop],
-                    slots is null ? null : () => slots.Release());
+                    transport._socketClosed);
                 connection.Start();
                 return connection;
             }
