@@ -20,21 +20,29 @@ public sealed partial class PurpleEngine
     private static int[] LockOrder((Shard Shard, uint Hash)[] routes)
     {
         var order = new int[routes.Length];
+        int distinct = LockOrder(routes, order);
+        return distinct == order.Length ? order : order[..distinct];
+    }
+
+    /// <summary>The distinct shard indexes of <paramref name="routes"/>, ascending, into <paramref name="order"/>; returns how many.</summary>
+    private static int LockOrder(ReadOnlySpan<(Shard Shard, uint Hash)> routes, Span<int> order)
+    {
         for (int i = 0; i < routes.Length; i++) order[i] = routes[i].Shard.Index;
-        Array.Sort(order);
+        order = order[..routes.Length];
+        order.Sort();
         int distinct = 0;
         for (int i = 0; i < order.Length; i++)
         {
             if (distinct == 0 || order[distinct - 1] != order[i]) order[distinct++] = order[i];
         }
-        return distinct == order.Length ? order : order[..distinct];
+        return distinct;
     }
 
     /// <summary>
     /// Asks for every key's bucket slot, then entry, then key and value bytes, one level for all keys at a time
     /// (<see cref="CachePrefetch"/>), so the per-key loop that follows finds them in cache. Called under the locks.
     /// </summary>
-    private static void Prefetch(int db, (Shard Shard, uint Hash)[] routes)
+    private static void Prefetch(int db, ReadOnlySpan<(Shard Shard, uint Hash)> routes)
     {
         if (routes.Length < 2) return;
         for (int step = 0; step < PrefetchSteps; step++)
@@ -60,12 +68,12 @@ public sealed partial class PurpleEngine
         }
     }
 
-    private void EnterAll(int[] order)
+    private void EnterAll(ReadOnlySpan<int> order)
     {
         foreach (int index in order) _shards[index].Gate.Enter();
     }
 
-    private void ExitAll(int[] order)
+    private void ExitAll(ReadOnlySpan<int> order)
     {
         for (int i = order.Length - 1; i >= 0; i--) _shards[order[i]].Gate.Exit();
     }
@@ -103,34 +111,59 @@ public sealed partial class PurpleEngine
         }
     }
 
-    private ExecResult MSet(MSetCommand c, long now, bool adoptValues = false)
+    private ExecResult MSet(MSetCommand c, long now, bool adoptValues = false) =>
+        MSet(c.Db, KeyValueList.Of(c.Keys, c.Values), c.OnlyIfNoneExist, now, adoptValues, c, encoded: default);
+
+    /// <summary>MSET from a command (<paramref name="record"/>) or from a request's spans (<paramref name="encoded"/>, the
+    /// record's codec form, for the journal). Its routes and lock order live in pooled arrays, so a command over keys
+    /// that exist allocates nothing.</summary>
+    private ExecResult MSet(int db, scoped KeyValueList pairs, bool onlyIfNoneExist, long now, bool adoptValues, MSetCommand? record,
+        scoped ReadOnlySpan<byte> encoded)
     {
-        var routes = RouteAll(c.Keys);
-        var order = LockOrder(routes);
-        EnterAll(order);
+        int count = pairs.Count;
+        var routePool = System.Buffers.ArrayPool<(Shard Shard, uint Hash)>.Shared;
+        var orderPool = System.Buffers.ArrayPool<int>.Shared;
+        var routeArray = routePool.Rent(count);
+        var orderArray = orderPool.Rent(count);
         try
         {
-            Prefetch(c.Db, routes);
-            if (c.OnlyIfNoneExist)
+            var routes = routeArray.AsSpan(0, count);
+            for (int i = 0; i < count; i++) routes[i] = Route(pairs.Key(i));
+            var order = orderArray.AsSpan(0, LockOrder(routes, orderArray));
+            EnterAll(order);
+            try
             {
-                for (int i = 0; i < c.Keys.Length; i++)
+                Prefetch(db, routes);
+                if (onlyIfNoneExist)
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        var (shard, hash) = routes[i];
+                        if (shard.FindForWrite(shard.SpaceForWrite(db), pairs.Key(i), hash, now) is not null)
+                            return new ExecResult { Status = ExecStatus.NotPerformed, Integer = 0 };
+                    }
+                }
+                for (int i = 0; i < count; i++)
                 {
                     var (shard, hash) = routes[i];
-                    if (shard.FindForWrite(shard.SpaceForWrite(c.Db), c.Keys[i], hash, now) is not null)
-                        return new ExecResult { Status = ExecStatus.NotPerformed, Integer = 0 };
+                    shard.SetPlain(shard.SpaceForWrite(db), pairs.Write(i, adoptValues), hash, now);
                 }
+                if (Journal is { } journal)
+                {
+                    if (record is not null) journal.Record(now, record);
+                    else journal.RecordEncoded(now, encoded);
+                }
+                return ExecResult.Int(1);
             }
-            for (int i = 0; i < c.Keys.Length; i++)
+            finally
             {
-                var (shard, hash) = routes[i];
-                shard.SetPlain(shard.SpaceForWrite(c.Db), c.Keys[i], c.Values[i], hash, now, adoptValues);
+                ExitAll(order);
             }
-            Journal?.Record(now, c);
-            return ExecResult.Int(1);
         }
         finally
         {
-            ExitAll(order);
+            routePool.Return(routeArray);
+            orderPool.Return(orderArray);
         }
     }
 

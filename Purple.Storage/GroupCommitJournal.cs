@@ -104,6 +104,22 @@ public sealed class GroupCommitJournal : IWriteJournal, IDurabilityBarrier, IBat
             // A full fence, as the enqueue was: the wake-up check below must not be read before this is published.
             Interlocked.Increment(ref _assigned);
         }
+        Recorded();
+    }
+
+    public void RecordEncoded(long now, ReadOnlySpan<byte> command)
+    {
+        if (!_recording) return;
+        lock (_recordGate)
+        {
+            JournalBatch.WriteEncodedRecord(_filling, now, command);
+            Interlocked.Increment(ref _assigned);
+        }
+        Recorded();
+    }
+
+    private void Recorded()
+    {
         if (_fsync == FsyncMode.Always && CommitOnBatchThreads && BatchThread.IsCurrent) BatchThread.Owe(this);
         else WakeCommitThread();
     }

@@ -38,6 +38,16 @@ public static class JournalBatch
         BinaryPrimitives.WriteInt64LittleEndian(header[4..], now);
     }
 
+    /// <summary>Appends one record's frame around a command already in its <see cref="CommandCodec"/> form.</summary>
+    public static void WriteEncodedRecord(JournalBuffer body, long now, ReadOnlySpan<byte> command)
+    {
+        var frame = body.GetSpan(RecordHeader + command.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(frame, command.Length);
+        BinaryPrimitives.WriteInt64LittleEndian(frame[4..], now);
+        command.CopyTo(frame[RecordHeader..]);
+        body.Advance(RecordHeader + command.Length);
+    }
+
     /// <summary>Where the record starting at <paramref name="offset"/> of a body this process wrote ends.</summary>
     public static int RecordEnd(ReadOnlySpan<byte> body, int offset) =>
         offset + RecordHeader + BinaryPrimitives.ReadInt32LittleEndian(body[offset..]);

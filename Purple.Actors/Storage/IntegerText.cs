@@ -55,10 +55,13 @@ internal static class IntegerText
         return texts;
     }
 
+    /// <summary>The longest decimal text of a 64-bit integer: 20 digits of ulong.MaxValue, or '-' and 19 of long.MinValue.</summary>
+    public const int MaxDigits = 20;
+
     public static byte[] Format(long value)
     {
         if ((ulong)value < SharedSmallCount) return SharedSmall[value];
-        Span<byte> buffer = stackalloc byte[20];
+        Span<byte> buffer = stackalloc byte[MaxDigits];
         Utf8Formatter.TryFormat(value, buffer, out int written);
         return buffer[..written].ToArray();
     }
@@ -66,7 +69,7 @@ internal static class IntegerText
     public static byte[] Format(ulong value)
     {
         if (value < SharedSmallCount) return SharedSmall[value];
-        Span<byte> buffer = stackalloc byte[20];
+        Span<byte> buffer = stackalloc byte[MaxDigits];
         Utf8Formatter.TryFormat(value, buffer, out int written);
         return buffer[..written].ToArray();
     }

@@ -25,7 +25,7 @@ internal sealed class Keyspace
     public WatchedMissingKeys? WatchedMissing;
 
     /// <summary>Tells watches of a missing key that it was written: on its creation, and by a write that stored nothing.</summary>
-    public void WrittenWhileMissing(byte[] key)
+    public void WrittenWhileMissing(ReadOnlySpan<byte> key)
     {
         if (WatchedMissing is { Count: > 0 } watched) watched.Written(key);
     }

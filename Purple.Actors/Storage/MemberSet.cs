@@ -18,11 +18,15 @@ internal sealed class MemberSet
     public bool Contains(ReadOnlySpan<byte> member) => _table.Find(member, HashNode.BucketHash(KeyHash.Hash64(member))) is not null;
 
     /// <summary>Stores the member array itself (command arrays are never mutated after submission).</summary>
-    public bool Add(byte[] member)
+    public bool Add(byte[] member) => Add(member, member);
+
+    /// <summary>Adds <paramref name="member"/>, storing <paramref name="array"/> (the same bytes, never mutated) when
+    /// given, else a copy made only if the member is new.</summary>
+    public bool Add(ReadOnlySpan<byte> member, byte[]? array)
     {
         uint hash = HashNode.BucketHash(KeyHash.Hash64(member));
         if (_table.Find(member, hash) is not null) return false;
-        _table.Add(new HashNode(member), hash);
+        _table.Add(new HashNode(array ?? member.ToArray()), hash);
         MemberBytes += member.Length;
         return true;
     }

@@ -6,24 +6,28 @@ namespace Purple.Actors.Storage;
 // Set writes. Every change goes through ChargeChange so UsedBytes moves by exactly the cost difference.
 internal sealed partial class Shard
 {
-    public ExecResult SAdd(SAddCommand c, uint hash, long now)
+    public ExecResult SAdd(SAddCommand c, uint hash, long now) => SAdd(c.Db, c.Key, c.Key, MemberList.Of(c.Members), hash, now);
+
+    /// <summary>SADD from a command or from a request's spans; <paramref name="keyArray"/> null copies the key if a new set
+    /// keeps it, and members are copied only when added.</summary>
+    public ExecResult SAdd(int db, ReadOnlySpan<byte> key, byte[]? keyArray, MemberList members, uint hash, long now)
     {
-        var space = SpaceForWrite(c.Db);
-        var entry = FindForWrite(space, c.Key, hash, now);
+        var space = SpaceForWrite(db);
+        var entry = FindForWrite(space, key, hash, now);
         if (entry is null)
         {
             var fresh = new MemberSet();
-            foreach (var member in c.Members) fresh.Add(member);
+            for (int i = 0; i < members.Count; i++) fresh.Add(members[i], members.ArrayAt(i));
             if (fresh.Count == 0) return ExecResult.Int(0);
-            Insert(space, NewEntry(c.Key, fresh, now), hash);
+            Insert(space, NewEntry(keyArray ?? key.ToArray(), fresh, now), hash);
             return ExecResult.Int(fresh.Count);
         }
         if (entry.Value is not MemberSet set) return WrongType;
         long before = MemoryCost.Of(entry);
         int added = 0;
-        foreach (var member in c.Members)
+        for (int i = 0; i < members.Count; i++)
         {
-            if (set.Add(member)) added++;
+            if (set.Add(members[i], members.ArrayAt(i))) added++;
         }
         Touch(entry, now);
         if (added > 0) ChargeChange(entry, before);

@@ -48,6 +48,11 @@ internal readonly ref struct CodecWriter(IBufferWriter<byte> output)
     public void Bytes(byte[] value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        Bytes((ReadOnlySpan<byte>)value);
+    }
+
+    public void Bytes(ReadOnlySpan<byte> value)
+    {
         Count(value.Length);
         Payload(value);
     }

@@ -15,7 +15,7 @@ public delegate void StringItemReader(ReadOnlySpan<byte> key, ReadOnlySpan<byte>
 /// methods taking several keys are atomic across shards. An expired key behaves as missing everywhere.
 /// Database indexes are validated by the caller (0 ≤ db &lt; <see cref="Databases"/>).
 /// </summary>
-public interface IDataStore
+public partial interface IDataStore
 {
     int Databases { get; }
 

@@ -14,4 +14,11 @@ namespace Purple.Core.Execution;
 public interface IWriteJournal
 {
     void Record(long now, WriteCommand command);
+
+    /// <summary>
+    /// <see cref="Record"/> of a command already in its <see cref="CommandCodec"/> form (a write taken from a request's
+    /// bytes, which has no record: docs/performance.md), under the same rules. <paramref name="command"/> is valid only
+    /// during the call. A journal that stores the codec form copies it; the default decodes it into the record.
+    /// </summary>
+    void RecordEncoded(long now, ReadOnlySpan<byte> command) => Record(now, CommandCodec.Read(command));
 }

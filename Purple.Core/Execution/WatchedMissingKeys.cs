@@ -33,22 +33,29 @@ public sealed class WatchedMissingKeys
     }
 
     /// <summary>A write of <paramref name="key"/> (its creation, or a SET that stored nothing): watches of it see a change.</summary>
-    public void Written(byte[] key)
+    public void Written(ReadOnlySpan<byte> key)
     {
-        if (_keys.TryGetValue(key, out var counter)) counter.Writes++;
+        if (_keys.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var counter)) counter.Writes++;
     }
 
-    private sealed class KeyComparer : IEqualityComparer<byte[]>
+    // The span form lets a write taken from a request's bytes look a key up without an array of its own.
+    private sealed class KeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
     {
         public static readonly KeyComparer Instance = new();
 
         public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
 
-        public int GetHashCode(byte[] key)
+        public int GetHashCode(byte[] key) => GetHashCode((ReadOnlySpan<byte>)key);
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
         {
             var hash = new HashCode();
-            hash.AddBytes(key);
+            hash.AddBytes(alternate);
             return hash.ToHashCode();
         }
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }

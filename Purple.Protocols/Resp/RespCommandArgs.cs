@@ -20,6 +20,7 @@ public sealed class RespCommandArgs
     private int[] _lengths = new int[InitialSlots];
     // Where each bulk sits in the parsed buffer, recorded before the frame is known to be whole.
     private long[] _sourceOffsets = new long[InitialSlots];
+    private Range[] _slices = new Range[InitialSlots];
 
     public int Count { get; private set; }
 
@@ -36,6 +37,26 @@ public sealed class RespCommandArgs
         }
     }
 
+    /// <summary>The bytes every argument is a slice of, for a store call that takes slices (<see cref="Slices"/>).</summary>
+    public ReadOnlySpan<byte> Buffer => _arena;
+
+    /// <summary>
+    /// Where arguments <paramref name="first"/> to the last sit in <see cref="Buffer"/>, in a reusable array (valid
+    /// until the next call or parse).
+    /// </summary>
+    public ReadOnlySpan<Range> Slices(int first)
+    {
+        if ((uint)first > (uint)Count) throw new ArgumentOutOfRangeException(nameof(first), first, $"Only {Count} arguments");
+        int count = Count - first;
+        if (_slices.Length < count) _slices = new Range[Math.Max(count, _slices.Length * 2)];
+        for (int i = 0; i < count; i++)
+        {
+            int start = _starts[first + i];
+            _slices[i] = new Range(start, start + _lengths[first + i]);
+        }
+        return _slices.AsSpan(0, count);
+    }
+
     /// <summary>An owned copy, for keys and values that outlive the request.</summary>
     public byte[] ToArray(int index) => this[index].ToArray();
 
@@ -48,6 +69,7 @@ public sealed class RespCommandArgs
         IsInline = false;
         if (_arena.Length > ShrinkArenaAbove) _arena = new byte[InitialArenaSize];
         if (_starts.Length > ShrinkSlotsAbove) ResetSlots();
+        if (_slices.Length > ShrinkSlotsAbove) _slices = new Range[InitialSlots];
     }
 
     public override string ToString()
@@ -126,5 +148,6 @@ public sealed class RespCommandArgs
         _starts = new int[InitialSlots];
         _lengths = new int[InitialSlots];
         _sourceOffsets = new long[InitialSlots];
+        _slices = new Range[InitialSlots];
     }
 }

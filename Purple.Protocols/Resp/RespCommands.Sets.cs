@@ -50,7 +50,7 @@ internal static partial class RespCommands
 
     private static void SAdd(RespSession s, RespCommandArgs a, RespWriter w)
     {
-        var result = s.Store.Execute(new SAddCommand(s.Db, a.ToArray(1), Copy(a, 2)));
+        var result = s.Store.AddMembers(s.Db, a[1], a.Buffer, a.Slices(2));
         if (result.Status == ExecStatus.Failed) Fail(w, result);
         else w.Integer(result.Integer);
     }

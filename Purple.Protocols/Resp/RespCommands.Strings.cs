@@ -92,7 +92,7 @@ internal static partial class RespCommands
         }
         // Redis reports a syntax error anywhere before it looks at the expiry's value.
         if (expiryArg >= 0 && !TryExpiry(w, a[expiryArg], expiryUnit, s.Server.NowMs, "set", out expiresAt)) return;
-        var result = s.Store.Execute(new SetCommand(s.Db, a.ToArray(1), a.ToArray(2), expiresAt, condition, options));
+        var result = s.Store.SetString(s.Db, a[1], a[2], expiresAt, condition, options);
         if (result.Status == ExecStatus.Failed) Fail(w, result);
         else if ((options & SetOptions.ReturnOld) != 0)
         {
@@ -105,7 +105,7 @@ internal static partial class RespCommands
 
     private static void SetNx(RespSession s, RespCommandArgs a, RespWriter w)
     {
-        var result = s.Store.Execute(new SetCommand(s.Db, a.ToArray(1), a.ToArray(2), Condition: SetCondition.IfNotExists));
+        var result = s.Store.SetString(s.Db, a[1], a[2], condition: SetCondition.IfNotExists);
         if (result.Status == ExecStatus.Failed) Fail(w, result);
         else w.Integer(result.Status == ExecStatus.Ok ? 1 : 0);
     }
@@ -113,14 +113,14 @@ internal static partial class RespCommands
     private static void SetWithTtl(RespSession s, RespCommandArgs a, RespWriter w, ExpiryUnit unit, string name)
     {
         if (!TryExpiry(w, a[2], unit, s.Server.NowMs, name, out long expiresAt)) return;
-        var result = s.Store.Execute(new SetCommand(s.Db, a.ToArray(1), a.ToArray(3), expiresAt));
+        var result = s.Store.SetString(s.Db, a[1], a[3], expiresAt);
         if (result.Status == ExecStatus.Failed) Fail(w, result);
         else w.Ok();
     }
 
     private static void GetSet(RespSession s, RespCommandArgs a, RespWriter w)
     {
-        var result = s.Store.Execute(new SetCommand(s.Db, a.ToArray(1), a.ToArray(2), Options: SetOptions.ReturnOld));
+        var result = s.Store.SetString(s.Db, a[1], a[2], options: SetOptions.ReturnOld);
         if (result.Status == ExecStatus.Failed) Fail(w, result);
         else if (result.Value is null) w.Null();
         else w.Bulk(result.Value);
@@ -192,15 +192,7 @@ internal static partial class RespCommands
             w.Error(RespErrors.Arity(onlyIfNoneExist ? "msetnx" : "mset"));
             return;
         }
-        int pairs = (a.Count - 1) / 2;
-        var keys = new byte[pairs][];
-        var values = new byte[pairs][];
-        for (int i = 0; i < pairs; i++)
-        {
-            keys[i] = a.ToArray(1 + 2 * i);
-            values[i] = a.ToArray(2 + 2 * i);
-        }
-        var result = s.Store.Execute(new MSetCommand(s.Db, keys, values, onlyIfNoneExist));
+        var result = s.Store.SetMany(s.Db, a.Buffer, a.Slices(1), onlyIfNoneExist);
         if (result.Status == ExecStatus.Failed) Fail(w, result);
         else if (onlyIfNoneExist) w.Integer(result.Integer);
         else w.Ok();
@@ -222,7 +214,7 @@ internal static partial class RespCommands
 
     private static void IncrBy(RespSession s, RespCommandArgs a, RespWriter w, long delta)
     {
-        var result = s.Store.Execute(new IncrByCommand(s.Db, a.ToArray(1), delta));
+        var result = s.Store.IncrementBy(s.Db, a[1], delta);
         if (result.Status == ExecStatus.Failed) Fail(w, result);
         else w.Integer(result.Integer);
     }

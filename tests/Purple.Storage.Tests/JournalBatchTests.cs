@@ -25,6 +25,15 @@ public class JournalBatchTests
     }
 
     [Fact]
+    public void A_record_framed_from_its_encoded_form_is_the_record_framed_from_the_command()
+    {
+        var (body, commands) = Batch();
+        var framed = new JournalBuffer();
+        for (int i = 0; i < commands.Length; i++) JournalBatch.WriteEncodedRecord(framed, 1000 + i, CommandCodec.ToArray(commands[i]));
+        Assert.Equal(body, framed.WrittenSpan.ToArray());
+    }
+
+    [Fact]
     public void A_batch_reads_back_with_its_sequence_numbers_times_and_commands()
     {
         var (body, commands) = Batch();

@@ -212,4 +212,22 @@ public class RequestParserTests
         Assert.True(args.ArenaCapacity <= RespCommandArgs.ShrinkArenaAbove);
         Assert.Equal("[\"PING\"]", Render(args));
     }
+
+    [Fact]
+    public void Slices_name_each_argument_in_the_buffer_from_any_split_of_the_frame_and_stop_allocating_once_warm()
+    {
+        var bytes = Ascii("*5\r\n$4\r\nMSET\r\n$1\r\na\r\n$0\r\n\r\n$3\r\nbcd\r\n$2\r\nef\r\n");
+        var args = new RespCommandArgs();
+        for (int cut = 1; cut < bytes.Length; cut++)
+        {
+            Assert.Equal(RespParseStatus.Complete, RespRequestParser.TryParse(SplitAt(bytes, cut), args, RespLimits.Default, out _, out _));
+            var buffer = args.Buffer.ToArray();
+            var slices = args.Slices(1).ToArray();
+            Assert.Equal(["a", "", "bcd", "ef"], slices.Select(r => System.Text.Encoding.ASCII.GetString(buffer.AsSpan(r))));
+            Assert.Equal("ef", System.Text.Encoding.ASCII.GetString(args.Buffer[args.Slices(4)[0]]));
+            Assert.Equal(0, args.Slices(5).Length);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => args.Slices(6));
+        Assert.Equal(0, AllocationMeter.AllocatedBy(1000, () => args.Slices(1)));
+    }
 }
