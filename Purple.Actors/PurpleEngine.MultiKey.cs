@@ -112,13 +112,13 @@ public sealed partial class PurpleEngine
     }
 
     private ExecResult MSet(MSetCommand c, long now, bool adoptValues = false) =>
-        MSet(c.Db, KeyValueList.Of(c.Keys, c.Values), c.OnlyIfNoneExist, now, adoptValues, c, encoded: default);
+        MSet(c.Db, KeyValueList.Of(c.Keys, c.Values), c.OnlyIfNoneExist, now, adoptValues, c, default);
 
-    /// <summary>MSET from a command (<paramref name="record"/>) or from a request's spans (<paramref name="encoded"/>, the
-    /// record's codec form, for the journal). Its routes and lock order live in pooled arrays, so a command over keys
-    /// that exist allocates nothing.</summary>
-    private ExecResult MSet(int db, scoped KeyValueList pairs, bool onlyIfNoneExist, long now, bool adoptValues, MSetCommand? record,
-        scoped ReadOnlySpan<byte> encoded)
+    /// <summary>MSET from a command (journaled as <paramref name="command"/>) or from a request's spans (journaled as
+    /// <paramref name="record"/>). Its routes and lock order live in pooled arrays, so a command over keys that exist
+    /// allocates nothing.</summary>
+    private ExecResult MSet(int db, scoped KeyValueList pairs, bool onlyIfNoneExist, long now, bool adoptValues, MSetCommand? command,
+        scoped in EncodedRecord record)
     {
         int count = pairs.Count;
         var routePool = System.Buffers.ArrayPool<(Shard Shard, uint Hash)>.Shared;
@@ -148,11 +148,8 @@ public sealed partial class PurpleEngine
                     var (shard, hash) = routes[i];
                     shard.SetPlain(shard.SpaceForWrite(db), pairs.Write(i, adoptValues), hash, now);
                 }
-                if (Journal is { } journal)
-                {
-                    if (record is not null) journal.Record(now, record);
-                    else journal.RecordEncoded(now, encoded);
-                }
+                if (command is not null) Journal?.Record(now, command);
+                else record.Submit(now);
                 return ExecResult.Int(1);
             }
             finally

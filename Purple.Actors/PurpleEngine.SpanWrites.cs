@@ -1,4 +1,3 @@
-using System.Buffers;
 using Purple.Actors.Storage;
 using Purple.Core;
 using Purple.Core.Commands;
@@ -16,76 +15,43 @@ public sealed partial class PurpleEngine
     {
         SpanWriteRules.CheckCondition(condition);
         if (!MayWrite(out long now)) return ExecResult.Fail(PurpleError.OutOfMemory);
+        using var record = EncodedRecord.For(Journal);
+        if (record.Output is { } output) CommandCodec.WriteSet(output, db, key, value, expiresAt, condition, options);
         var write = new StringWrite { Key = key, Value = value, ExpiresAt = expiresAt, Condition = condition, Options = options };
         var (shard, hash) = Route(key);
-        if (Journal is not { } journal)
+        lock (shard.Gate)
         {
-            lock (shard.Gate) return shard.Set(db, write, hash, now);
-        }
-        var encoded = EncodingBuffer();
-        CommandCodec.WriteSet(encoded, db, key, value, expiresAt, condition, options);
-        try
-        {
-            lock (shard.Gate)
-            {
-                var result = shard.Set(db, write, hash, now);
-                journal.RecordEncoded(now, encoded.WrittenSpan);
-                return result;
-            }
-        }
-        finally
-        {
-            Done(encoded);
+            var result = shard.Set(db, write, hash, now);
+            record.Submit(now);
+            return result;
         }
     }
 
     public ExecResult IncrementBy(int db, ReadOnlySpan<byte> key, long delta)
     {
         if (!MayWrite(out long now)) return ExecResult.Fail(PurpleError.OutOfMemory);
+        using var record = EncodedRecord.For(Journal);
+        if (record.Output is { } output) CommandCodec.WriteIncrBy(output, db, key, delta);
         var (shard, hash) = Route(key);
-        if (Journal is not { } journal)
+        lock (shard.Gate)
         {
-            lock (shard.Gate) return shard.IncrBy(db, key, null, delta, IncrMode.Signed, hash, now, withItem: false);
-        }
-        var encoded = EncodingBuffer();
-        CommandCodec.WriteIncrBy(encoded, db, key, delta);
-        try
-        {
-            lock (shard.Gate)
-            {
-                var result = shard.IncrBy(db, key, null, delta, IncrMode.Signed, hash, now, withItem: false);
-                journal.RecordEncoded(now, encoded.WrittenSpan);
-                return result;
-            }
-        }
-        finally
-        {
-            Done(encoded);
+            var result = shard.IncrBy(db, key, null, delta, IncrMode.Signed, hash, now, withItem: false);
+            record.Submit(now);
+            return result;
         }
     }
 
     public ExecResult AddMembers(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> members)
     {
         if (!MayWrite(out long now)) return ExecResult.Fail(PurpleError.OutOfMemory);
+        using var record = EncodedRecord.For(Journal);
+        if (record.Output is { } output) CommandCodec.WriteSAdd(output, db, key, buffer, members);
         var (shard, hash) = Route(key);
-        if (Journal is not { } journal)
+        lock (shard.Gate)
         {
-            lock (shard.Gate) return shard.SAdd(db, key, null, MemberList.Of(buffer, members), hash, now);
-        }
-        var encoded = EncodingBuffer();
-        CommandCodec.WriteSAdd(encoded, db, key, buffer, members);
-        try
-        {
-            lock (shard.Gate)
-            {
-                var result = shard.SAdd(db, key, null, MemberList.Of(buffer, members), hash, now);
-                journal.RecordEncoded(now, encoded.WrittenSpan);
-                return result;
-            }
-        }
-        finally
-        {
-            Done(encoded);
+            var result = shard.SAdd(db, key, null, MemberList.Of(buffer, members), hash, now);
+            record.Submit(now);
+            return result;
         }
     }
 
@@ -93,18 +59,9 @@ public sealed partial class PurpleEngine
     {
         SpanWriteRules.PairCount(keysAndValues);
         if (!MayWrite(out long now)) return ExecResult.Fail(PurpleError.OutOfMemory);
-        var pairs = KeyValueList.Of(buffer, keysAndValues);
-        if (Journal is null) return MSet(db, pairs, onlyIfNoneExist, now, adoptValues: false, record: null, encoded: default);
-        var encoded = EncodingBuffer();
-        CommandCodec.WriteMSet(encoded, db, buffer, keysAndValues, onlyIfNoneExist);
-        try
-        {
-            return MSet(db, pairs, onlyIfNoneExist, now, adoptValues: false, record: null, encoded.WrittenSpan);
-        }
-        finally
-        {
-            Done(encoded);
-        }
+        using var record = EncodedRecord.For(Journal);
+        if (record.Output is { } output) CommandCodec.WriteMSet(output, db, buffer, keysAndValues, onlyIfNoneExist);
+        return MSet(db, KeyValueList.Of(buffer, keysAndValues), onlyIfNoneExist, now, adoptValues: false, command: null, record);
     }
 
     /// <summary>Execute's clock read and OOM rule, for a write that may grow the data.</summary>
@@ -114,22 +71,5 @@ public sealed partial class PurpleEngine
         if (EnsureCapacity(now)) return true;
         Interlocked.Increment(ref _outOfMemoryRejections);
         return false;
-    }
-
-    // One per thread, reused write after write; one a huge MSET grew is let go rather than kept by the thread.
-    [ThreadStatic] private static ArrayBufferWriter<byte>? t_encoding;
-    private const int KeepEncodingBufferUpTo = 64 * 1024;
-
-    private static ArrayBufferWriter<byte> EncodingBuffer()
-    {
-        var buffer = t_encoding ?? new ArrayBufferWriter<byte>(256);
-        t_encoding = null;
-        buffer.ResetWrittenCount();
-        return buffer;
-    }
-
-    private static void Done(ArrayBufferWriter<byte> buffer)
-    {
-        if (buffer.Capacity <= KeepEncodingBufferUpTo) t_encoding = buffer;
     }
 }
