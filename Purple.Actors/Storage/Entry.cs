@@ -69,7 +69,7 @@ internal sealed class Entry : HashNode
 
     /// <summary>
     /// Whether the string's array (the value, or the bytes of its <see cref="FlaggedString"/>) is one only this entry
-    /// holds: made by <see cref="StoreOwnedCopy"/> and not handed out since. Only then may a write copy into it.
+    /// holds: stored by <see cref="Adopt"/> and not handed out since. Only then may a write copy into it.
     /// </summary>
     public bool OwnsBytes => (_casAndState & OwnedBit) != 0;
 
@@ -96,12 +96,9 @@ internal sealed class Entry : HashNode
         return true;
     }
 
-    /// <summary>Stores a copy of <paramref name="bytes"/> and its metadata as a new string the entry owns.</summary>
-    public void StoreOwnedCopy(ReadOnlySpan<byte> bytes, uint clientFlags, string? contentType) =>
-        Adopt(bytes.ToArray(), clientFlags, contentType);
-
     /// <summary>Stores <paramref name="bytes"/> itself as a string the entry owns: only for an array nobody else holds
-    /// or will read (a command decoded for a replay, <c>PurpleEngine.Replay</c>).</summary>
+    /// or will read — a copy the shard just made of a request's or a command's bytes, or a command decoded for a replay
+    /// (<c>PurpleEngine.Replay</c>).</summary>
     public void Adopt(byte[] bytes, uint clientFlags, string? contentType)
     {
         Value = clientFlags == 0 && contentType is null ? bytes : new FlaggedString(bytes, clientFlags, contentType);
