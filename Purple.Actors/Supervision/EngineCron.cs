@@ -37,7 +37,10 @@ internal sealed class EngineCron : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Set();
-        if (_thread.IsAlive && Thread.CurrentThread != _thread) _thread.Join();
+        // From a job on the cron thread itself there is nothing to wait for, and the thread still reads the event once
+        // the job returns: it is left to the finalizer then.
+        if (Thread.CurrentThread == _thread) return;
+        if (_thread.IsAlive) _thread.Join();
         _stop.Dispose();
     }
 

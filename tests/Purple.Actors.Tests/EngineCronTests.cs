@@ -94,6 +94,27 @@ public class EngineCronTests
             cron.Dispose();
         }
     }
+
+    [Fact]
+    public void A_job_that_disposes_the_cron_stops_it_without_failing_the_thread()
+    {
+        EngineCron? cron = null;
+        int runs = 0;
+        var stopped = new ManualResetEventSlim();
+        cron = new EngineCron("test-cron", (TimeSpan.FromMilliseconds(1), () =>
+        {
+            runs++;
+            cron!.Dispose();
+            stopped.Set();
+        }));
+        cron.Start();
+        Assert.True(stopped.Wait(TimeSpan.FromSeconds(10)), "the job did not run");
+        // Had the thread gone on to wait on a disposed event, it would have thrown, and an unhandled exception on a
+        // thread ends the test host.
+        Thread.Sleep(100);
+        Assert.Equal(1, Volatile.Read(ref runs));
+        Assert.Equal(1, cron.Cycles);
+    }
 }
 
 [CollectionDefinition(nameof(EngineCronTests), DisableParallelization = true)]
