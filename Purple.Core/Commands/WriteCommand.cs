@@ -2,7 +2,9 @@ namespace Purple.Core.Commands;
 
 /// <summary>
 /// A protocol-neutral write. Every protocol turns its requests into these records, the executor
-/// applies them, the journal stores them and (later) Raft replicates them. Applying one is
+/// applies them, the journal stores them and (later) Raft replicates them. RESP's hottest writes skip the object and
+/// hand the store the request's bytes (IDataStore.SpanWrites.cs); the journal still receives these records' exact
+/// codec form (<see cref="CommandCodec.WriteSet"/> and the other span forms). Applying one is
 /// deterministic: relative TTLs are already absolute (<c>ExpiresAt</c>, Unix ms) and randomness is
 /// carried in the record (<see cref="SPopCommand.Seed"/>); the executor supplies the time of
 /// application with the record. Byte arrays are owned by the record and never mutated afterwards,

@@ -30,11 +30,7 @@ public partial interface IDataStore
 
     /// <summary><see cref="SAddCommand"/> of the members that are slices of <paramref name="buffer"/>. Result: Integer,
     /// the members added.</summary>
-    ExecResult AddMembers(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> members) =>
-        AddMembersByRecord(db, key, buffer, members);
-
-    /// <summary><see cref="AddMembers"/> as the record it stands for, through <see cref="Execute"/>.</summary>
-    sealed ExecResult AddMembersByRecord(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> members)
+    ExecResult AddMembers(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> members)
     {
         var copies = new byte[members.Length][];
         for (int i = 0; i < copies.Length; i++) copies[i] = buffer[members[i]].ToArray();
@@ -46,11 +42,7 @@ public partial interface IDataStore
     /// (an even count, at least two). Result as the record's: Integer 1 when stored, NotPerformed when
     /// <paramref name="onlyIfNoneExist"/> found a key.
     /// </summary>
-    ExecResult SetMany(int db, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> keysAndValues, bool onlyIfNoneExist) =>
-        SetManyByRecord(db, buffer, keysAndValues, onlyIfNoneExist);
-
-    /// <summary><see cref="SetMany"/> as the record it stands for, through <see cref="Execute"/>.</summary>
-    sealed ExecResult SetManyByRecord(int db, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> keysAndValues, bool onlyIfNoneExist)
+    ExecResult SetMany(int db, ReadOnlySpan<byte> buffer, ReadOnlySpan<Range> keysAndValues, bool onlyIfNoneExist)
     {
         int pairs = SpanWriteRules.PairCount(keysAndValues);
         var keys = new byte[pairs][];

@@ -11,7 +11,8 @@ public delegate void StringItemReader(ReadOnlySpan<byte> key, ReadOnlySpan<byte>
 
 /// <summary>
 /// The one path from every protocol to the data (DESIGN §4). Writes go through <see cref="Execute"/>
-/// as records; reads are direct calls. Every method is thread-safe and linearizable per key;
+/// as records, or, for the hottest, through the span methods of <c>IDataStore.SpanWrites.cs</c>, each defined as the
+/// record it stands for; reads are direct calls. Every method is thread-safe and linearizable per key;
 /// methods taking several keys are atomic across shards. An expired key behaves as missing everywhere.
 /// Database indexes are validated by the caller (0 ≤ db &lt; <see cref="Databases"/>).
 /// </summary>
