@@ -183,6 +183,8 @@ public static class Program
           --transport auto|epoll|sockets  what serves the listeners' sockets (default auto: epoll on Linux)
           --io-threads N            the epoll transport's I/O threads (default 0: 3/4 of the cores, at least
                                     one; one under --storage sqlite --fsync always)
+          --io-poll auto|off|Nus    how long an epoll loop polls before it sleeps (default auto: 50us, off
+                                    under a CPU quota); adaptive, at most as long as the loop worked
           --active-defrag yes|no    compact the GC heap when idle after a load (default yes)
         Every option can also be set as PURPLE__<Name> (e.g. PURPLE__RespPort=6380) or in the JSON file.
         See purple.sample.json.

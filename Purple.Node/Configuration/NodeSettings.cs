@@ -54,6 +54,12 @@ public sealed record NodeSettings(
     /// </summary>
     public static int DefaultIoThreads => Math.Max(1, Environment.ProcessorCount * 3 / 4);
 
+    /// <summary>The longest an epoll loop polls before it sleeps, in µs (--io-poll); zero: never.</summary>
+    public int IoPollMicros { get; init; } = DefaultIoPollMicros;
+
+    /// <summary>--io-poll auto: 50 µs, or nothing under a CPU quota, where polling would spend the quota and get the process throttled.</summary>
+    public static int DefaultIoPollMicros => Hosting.CpuQuota.IsLimited() ? 0 : 50;
+
     /// <summary>RESP and memcached clients silent this long are closed; zero never (--idle-timeout).</summary>
     public TimeSpan IdleTimeout { get; init; }
 

@@ -51,6 +51,7 @@ public static class OptionsLoader
         ["--inline-io"] = nameof(PurpleOptions.InlineIo),
         ["--transport"] = nameof(PurpleOptions.Transport),
         ["--io-threads"] = nameof(PurpleOptions.IoThreads),
+        ["--io-poll"] = nameof(PurpleOptions.IoPoll),
         ["--active-defrag"] = nameof(PurpleOptions.ActiveDefrag),
     };
 

@@ -112,6 +112,7 @@ public static class OptionsValidator
         {
             errors.Add($"--io-threads {o.IoThreads} must be between 0 (the default: 3/4 of the cores) and 256.");
         }
+        int ioPoll = IoPoll(o.IoPoll, errors);
         var redis = RedisSettings(o, errors);
         // Redis calls block the calling thread until Redis answers; on a socket I/O thread that would stall every
         // connection served by it, so protocol code runs on the thread pool in this mode.
@@ -131,6 +132,7 @@ public static class OptionsValidator
             MaxClients = o.MaxClients,
             Transport = transport,
             IoThreads = o.IoThreads == 0 ? DefaultIoThreads(storage) : o.IoThreads,
+            IoPollMicros = ioPoll,
             IdleTimeout = idleTimeout,
             OutputStallTimeout = stallTimeout,
             Storage = storage,
@@ -145,6 +147,21 @@ public static class OptionsValidator
     /// </summary>
     private static int DefaultIoThreads(StorageSettings? storage) =>
         storage is { Fsync: Purple.Storage.FsyncMode.Always, Postgres: null } ? 1 : NodeSettings.DefaultIoThreads;
+
+    /// <summary>--io-poll: auto, off, or microseconds ("50us", or a bare number).</summary>
+    private static int IoPoll(string text, List<string> errors)
+    {
+        string t = text.Trim();
+        if (t.Equals("auto", StringComparison.OrdinalIgnoreCase) || t.Length == 0) return NodeSettings.DefaultIoPollMicros;
+        if (t.Equals("off", StringComparison.OrdinalIgnoreCase)) return 0;
+        if (t.EndsWith("us", StringComparison.OrdinalIgnoreCase)) t = t[..^2];
+        if (int.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int micros) && micros <= 1000)
+        {
+            return micros;
+        }
+        errors.Add($"--io-poll '{text}' must be auto, off, or microseconds from 0 to 1000 such as 50us.");
+        return 0;
+    }
 
     private static NodeTransport Transport(PurpleOptions o, List<string> errors)
     {

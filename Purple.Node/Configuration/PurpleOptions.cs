@@ -124,6 +124,13 @@ public sealed class PurpleOptions
     public int IoThreads { get; set; }
 
     /// <summary>
+    /// How long an epoll loop may poll for more work before it sleeps: "auto" (50us, or off when the process runs
+    /// under a CPU quota), "off", or microseconds such as "50us" (at most 1000us). Polling is adaptive and paid for by
+    /// work (docs/performance.md, "Polling before sleeping").
+    /// </summary>
+    public string IoPoll { get; set; } = "auto";
+
+    /// <summary>
     /// "yes" compacts and decommits the GC heap once the process goes idle after heavy allocation, as
     /// Redis's activedefrag does for its allocator (docs/engine.md, "Active defrag"): ~40 bytes per key of
     /// RSS after a bulk load, for a blocking pause of ~2.5 ms per MB of live heap while idle.

@@ -211,7 +211,8 @@ public sealed class PurpleHost : IAsyncDisposable
             // Connections over the budget are accepted to be refused; a bounded number of those may be open at once.
             int? maxOpenSockets = ConnectionBudget is int budget ? budget + DescriptorBudget.RefusalsInFlight : null;
             builder.Services.AddSingleton<IConnectionListenerFactory>(sp => new Purple.Node.Transport.EpollTransport(settings.IoThreads,
-                settings.InlineIo, RespConnectionHandler.TransportReadBufferBytes, sp.GetRequiredService<ILoggerFactory>(), maxOpenSockets));
+                settings.InlineIo, RespConnectionHandler.TransportReadBufferBytes, sp.GetRequiredService<ILoggerFactory>(), maxOpenSockets,
+                settings.IoPollMicros));
         }
         else
         {
@@ -312,6 +313,10 @@ public sealed class PurpleHost : IAsyncDisposable
         });
         Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Node");
         _instruments.ListenersFrom(() => Listeners(settings));
+        if (settings.IoPollMicros > 0 && _app.Services.GetService<IConnectionListenerFactory>() is Purple.Node.Transport.EpollTransport epoll)
+        {
+            _instruments.IoPollFrom(() => (epoll.PolledSeconds, epoll.Wakeups.Caught, epoll.Wakeups.Slept));
+        }
         _kestrelRefusals = new KestrelRefusals(_app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), port =>
             port == RespEndPoint?.Port ? metrics.Resp : port == MemcachedEndPoint?.Port ? metrics.Memcached
             : port == HttpEndPoint?.Port ? metrics.Http : port == GrpcEndPoint?.Port ? metrics.Grpc : null);

@@ -29,6 +29,11 @@ public sealed class PurpleInstruments : IDisposable
     /// <summary>The node's listeners, read when observed (their ports are known only once Kestrel has bound them).</summary>
     public void ListenersFrom(Func<IEnumerable<Listener>> listeners) => _listeners = listeners;
 
+    private Func<(double PolledSeconds, long Caught, long Slept)?> _ioPoll = () => null;
+
+    /// <summary>The epoll transport's polling (--io-poll), read when observed; nothing is reported without it.</summary>
+    public void IoPollFrom(Func<(double PolledSeconds, long Caught, long Slept)?> ioPoll) => _ioPoll = ioPoll;
+
     public PurpleInstruments(IDataStore store, NodeMetrics metrics, string version, TimeProvider time)
     {
         _store = store;
@@ -58,6 +63,12 @@ public sealed class PurpleInstruments : IDisposable
         m.CreateObservableCounter("purple.evicted_keys", () => new Measurement<long>(Stats.EvictedKeys,
                 new KeyValuePair<string, object?>("policy", Stats.EvictionPolicy)), "{key}", "Keys evicted to make room, by the policy in force.");
         m.CreateObservableCounter("purple.expired_keys", () => Stats.ExpiredKeys, "{key}", "Keys removed because their TTL passed.");
+        m.CreateObservableCounter("purple.io.poll.time", () => _ioPoll() is { } p ? [new Measurement<double>(p.PolledSeconds)] : Array.Empty<Measurement<double>>(),
+            "s", "Seconds the epoll loops spent polling for work instead of sleeping (--io-poll): CPU spent for latency.");
+        m.CreateObservableCounter("purple.io.wakeups", () => _ioPoll() is { } p
+                ? [new Measurement<long>(p.Caught, new KeyValuePair<string, object?>("by", "poll")), new Measurement<long>(p.Slept, new KeyValuePair<string, object?>("by", "sleep"))]
+                : Array.Empty<Measurement<long>>(),
+            "{wait}", "With --io-poll on, the epoll loops' waits for work, by how they ended: a poll found it, or the loop slept until it came.");
     }
 
     public Meter Meter { get; }

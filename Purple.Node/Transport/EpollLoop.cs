@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
@@ -7,7 +8,8 @@ using Purple.Core.Execution;
 namespace Purple.Node.Transport;
 
 /// <summary>
-/// One I/O thread: waits on its epoll set (level-triggered) and, for each ready socket, receives and hands the bytes
+/// One I/O thread: waits on its epoll set (level-triggered; polling it for a while first when <see cref="IdlePoll"/>
+/// grants it, so a request arriving soon after a batch finds the thread awake) and, for each ready socket, receives and hands the bytes
 /// to the connection's input pipe — with inline scheduling the protocol handler runs right here, as it did on .NET's
 /// socket thread. Threading rules: the table of connections, every receive and every input-pipe write happen on
 /// this thread only; other threads reach it through <see cref="Post"/>. Interest changes (epoll_ctl) may come from
@@ -26,11 +28,17 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly SendScheduler _sends;
     private EpollConnection?[] _byFd = new EpollConnection?[256];
     private int _wakePending;
+    private readonly IdlePoll _poll;   // loop thread only
+    private long _polledTicks;
+    private long _caught;
+    private long _sleeps;
     private volatile bool _stopping;
 
-    public EpollLoop(string name, ILogger logger)
+    /// <param name="pollTicks">The longest <see cref="IdlePoll"/> window, in <see cref="Stopwatch"/> ticks; zero: never poll.</param>
+    public EpollLoop(string name, ILogger logger, long pollTicks = 0)
     {
         _logger = logger;
+        _poll = new IdlePoll(pollTicks, Stopwatch.Frequency);
         _epoll = EpollNative.CreateEpoll();
         _wake = EpollNative.CreateEventFd();
         int error = EpollNative.Control(_epoll, EpollNative.CtlAdd, _wake, EpollNative.In, (ulong)_wake);
@@ -84,7 +92,8 @@ internal sealed unsafe class EpollLoop : IDisposable
         {
             while (!_stopping)
             {
-                int n = EpollNative.EpollWait(_epoll, events, MaxEvents, -1);
+                int n = _poll.Enabled ? WaitPolling(events) : EpollNative.EpollWait(_epoll, events, MaxEvents, -1);
+                long batchStart = _poll.Enabled ? Stopwatch.GetTimestamp() : 0;
                 if (n < 0)
                 {
                     int errno = Marshal.GetLastSystemError();
@@ -121,6 +130,7 @@ internal sealed unsafe class EpollLoop : IDisposable
                 PayDebts();
                 // Replies a commit released, held until it was durable (--fsync always).
                 _sends.RunDeferred(_logger);
+                if (_poll.Enabled) _poll.Worked(Stopwatch.GetTimestamp() - batchStart);
             }
         }
         catch (Exception ex)
@@ -134,6 +144,47 @@ internal sealed unsafe class EpollLoop : IDisposable
             NativeMemory.Free(events);
         }
     }
+
+    /// <summary>
+    /// Waits for events as <see cref="IdlePoll"/> says: polls without blocking for the window it grants, then, if nothing
+    /// came, sleeps. Returns what <c>epoll_wait</c> returned.
+    /// </summary>
+    private int WaitPolling(byte* events)
+    {
+        long idleStart = Stopwatch.GetTimestamp();
+        long grant = _poll.Grant();
+        int n = 0;
+        long polled = 0;
+        if (grant > 0)
+        {
+            long now;
+            do
+            {
+                n = EpollNative.EpollWait(_epoll, events, MaxEvents, 0);
+                now = Stopwatch.GetTimestamp();
+            }
+            while (n == 0 && now - idleStart < grant);
+            polled = now - idleStart;
+            Volatile.Write(ref _polledTicks, _polledTicks + polled);   // one writer: this thread
+        }
+        if (n == 0)
+        {
+            n = EpollNative.EpollWait(_epoll, events, MaxEvents, -1);
+            Volatile.Write(ref _sleeps, _sleeps + 1);
+        }
+        else if (n > 0)
+        {
+            Volatile.Write(ref _caught, _caught + 1);
+        }
+        _poll.Idled(polled, Stopwatch.GetTimestamp() - idleStart);
+        return n;
+    }
+
+    /// <summary>Seconds this loop has spent polling (<see cref="IdlePoll"/>), read from any thread.</summary>
+    public double PolledSeconds => (double)Volatile.Read(ref _polledTicks) / Stopwatch.Frequency;
+
+    /// <summary>Waits that a poll ended, and waits that slept in <c>epoll_wait</c> (with polling on), from any thread.</summary>
+    public (long Caught, long Slept) Wakeups => (Volatile.Read(ref _caught), Volatile.Read(ref _sleeps));
 
     /// <summary>What this batch left owing (the journal's commit under --fsync always), paid before the next wait.</summary>
     private void PayDebts()

@@ -29,7 +29,8 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
     /// the thread pool: a flood faster than the pool left hundreds of such sockets open at once, past the descriptors
     /// kept back for the runtime, which then aborted ("Out of memory.").
     /// </param>
-    public EpollTransport(int ioThreads, bool inline, long maxReadBufferBytes, ILoggerFactory loggers, int? maxOpenSockets = null)
+    /// <param name="pollMicros">The longest a loop polls before it sleeps (--io-poll; <see cref="IdlePoll"/>); zero: never.</param>
+    public EpollTransport(int ioThreads, bool inline, long maxReadBufferBytes, ILoggerFactory loggers, int? maxOpenSockets = null, int pollMicros = 0)
     {
         if (maxOpenSockets is int max)
         {
@@ -39,13 +40,20 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
         }
         var logger = loggers.CreateLogger<EpollTransport>();
         _loops = new EpollLoop[Math.Max(1, ioThreads)];
-        for (int i = 0; i < _loops.Length; i++) _loops[i] = new EpollLoop($"purple-io-{i}", logger);
+        long pollTicks = pollMicros * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
+        for (int i = 0; i < _loops.Length; i++) _loops[i] = new EpollLoop($"purple-io-{i}", logger, pollTicks);
         PipeScheduler application = inline ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
         // As Kestrel's socket transport: the input pauses at the read limit, the output at 64 KB.
         _input = new PipeOptions(null, application, PipeScheduler.Inline, maxReadBufferBytes, maxReadBufferBytes / 2, useSynchronizationContext: false);
         // Each loop's own: the send loop reading an output pipe is scheduled by that loop (EpollLoop.Sends).
         _outputs = _loops.Select(loop => new PipeOptions(null, loop.Sends, application, 64 * 1024, 32 * 1024, useSynchronizationContext: false)).ToArray();
     }
+
+    /// <summary>Seconds the loops have spent polling, over all of them.</summary>
+    public double PolledSeconds => _loops.Sum(l => l.PolledSeconds);
+
+    /// <summary>The loops' waits that a poll ended, and those that slept (counted only with polling on).</summary>
+    public (long Caught, long Slept) Wakeups => _loops.Aggregate((0L, 0L), (sum, l) => (sum.Item1 + l.Wakeups.Caught, sum.Item2 + l.Wakeups.Slept));
 
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
 

@@ -117,6 +117,28 @@ public sealed partial class MetricsTests
     }
 
     [Fact]
+    public async Task The_io_loops_polling_is_reported_when_it_is_on_and_absent_when_it_is_off()
+    {
+        await using (var host = await NodeFixture.StartAsync(NodeFixture.Settings() with { IoPollMicros = 50 }))
+        {
+            await using (var resp = await RespTestClient.ConnectAsync(host.RespEndPoint!))
+            {
+                for (int i = 0; i < 200; i++) await resp.CommandAsync("INCR", "n");
+            }
+            var m = await ScrapeAsync(host);
+            // Every wait of the loop that served the 200 requests ended one way or the other.
+            Assert.True(m["purple_io_wakeups_total{by=\"poll\"}"] + m["purple_io_wakeups_total{by=\"sleep\"}"] >= 200);
+            Assert.True(m["purple_io_poll_time_seconds_total"] >= 0);
+        }
+        await using (var host = await NodeFixture.StartAsync(NodeFixture.Settings() with { IoPollMicros = 0 }))
+        {
+            var m = await ScrapeAsync(host);
+            Assert.DoesNotContain(m.Keys, k => k.StartsWith("purple_io_", StringComparison.Ordinal));
+            Assert.Contains(m.Keys, k => k.StartsWith("purple_uptime_seconds", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task Refusals_are_counted_by_protocol_and_reason()
     {
         var settings = NodeFixture.Settings(capacity: 64 * 1024, eviction: EvictionPolicy.None) with { ProtoMaxBulkLen = 16 * 1024 };

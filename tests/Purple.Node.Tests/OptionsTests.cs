@@ -68,6 +68,9 @@ public class OptionsTests
     [InlineData("--active-defrag", "maybe", "--active-defrag 'maybe' must be yes or no")]
     [InlineData("--transport", "uring", "--transport 'uring' must be auto, epoll or sockets")]
     [InlineData("--io-threads", "-1", "--io-threads -1 must be between 0 (the default: 3/4 of the cores) and 256")]
+    [InlineData("--io-poll", "1001us", "--io-poll '1001us' must be auto, off, or microseconds from 0 to 1000 such as 50us")]
+    [InlineData("--io-poll", "5ms", "--io-poll '5ms' must be auto, off, or microseconds from 0 to 1000 such as 50us")]
+    [InlineData("--io-poll", "-3", "--io-poll '-3' must be auto, off, or microseconds from 0 to 1000 such as 50us")]
     public void Invalid_values_are_reported_with_what_to_fix(string flag, string value, string expected)
     {
         var s = Validate([flag, value], out var errors);
@@ -83,6 +86,17 @@ public class OptionsTests
         Assert.Equal(Math.Max(1, Environment.ProcessorCount * 3 / 4), s.IoThreads);
         s = Validate(["--transport", "sockets", "--io-threads", "1"], out _);
         Assert.Equal((NodeTransport.Sockets, 1), (s!.Transport, s.IoThreads));
+    }
+
+    [Fact]
+    public void Io_poll_is_auto_off_or_microseconds()
+    {
+        Assert.Equal(NodeSettings.DefaultIoPollMicros, Validate([], out _)!.IoPollMicros);
+        Assert.Equal(NodeSettings.DefaultIoPollMicros, Validate(["--io-poll", "AUTO"], out _)!.IoPollMicros);
+        Assert.Equal(0, Validate(["--io-poll", "off"], out _)!.IoPollMicros);
+        Assert.Equal(0, Validate(["--io-poll", "0"], out _)!.IoPollMicros);
+        Assert.Equal(120, Validate(["--io-poll", "120us"], out _)!.IoPollMicros);
+        Assert.Equal(1000, Validate(["--io-poll", "1000"], out _)!.IoPollMicros);
     }
 
     [Fact]
