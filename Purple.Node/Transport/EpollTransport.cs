@@ -53,7 +53,20 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
     public double PolledSeconds => _loops.Sum(l => l.PolledSeconds);
 
     /// <summary>The loops' waits that a poll ended, and those that slept (counted only with polling on).</summary>
-    public (long Caught, long Slept) Wakeups => _loops.Aggregate((0L, 0L), (sum, l) => (sum.Item1 + l.Wakeups.Caught, sum.Item2 + l.Wakeups.Slept));
+    public (long Caught, long Slept) Wakeups
+    {
+        get
+        {
+            long caught = 0, slept = 0;
+            foreach (var loop in _loops)
+            {
+                var (c, s) = loop.Wakeups;
+                caught += c;
+                slept += s;
+            }
+            return (caught, slept);
+        }
+    }
 
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
 

@@ -37,7 +37,7 @@ internal sealed class IdlePoll
     /// <summary>The first window after a short idle spell: 10 µs, or the maximum if that is less.</summary>
     public long BaseTicks { get; }
 
-    /// <summary>The current window (for tests and metrics).</summary>
+    /// <summary>The current window (for tests).</summary>
     public long WindowTicks => _windowTicks;
 
     /// <summary>Credit left (for tests).</summary>
