@@ -221,6 +221,16 @@ public sealed class PurpleHost : IAsyncDisposable
                 o.MaxReadBufferSize = RespConnectionHandler.TransportReadBufferBytes;
                 o.UnsafePreferInlineScheduling = settings.InlineIo;
             });
+            // The same bound on sockets open at once as the epoll transport's, around Kestrel's own transport.
+            if (ConnectionBudget is int budget)
+            {
+                builder.Services.RemoveAll<IConnectionListenerFactory>();
+                builder.Services.AddSingleton<IConnectionListenerFactory>(sp => new Purple.Node.Transport.BoundedListenerFactory(
+                    new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportFactory(
+                        sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>>(),
+                        sp.GetRequiredService<ILoggerFactory>()),
+                    budget + DescriptorBudget.RefusalsInFlight));
+            }
         }
         builder.WebHost.ConfigureKestrel(k =>
         {

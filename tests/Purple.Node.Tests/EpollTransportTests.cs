@@ -170,12 +170,25 @@ public sealed class EpollTransportTests
         Assert.Equal("+PONG", (await client.CommandAsync("PING")).ToString());
     }
 
-    [Fact]
-    public async Task Past_its_bound_on_open_sockets_the_next_connection_waits_in_the_backlog_until_one_closes_or_the_listener_unbinds()
+    /// <summary>The epoll transport bounds its open sockets itself; Kestrel's own (--transport sockets) is wrapped.</summary>
+    private static Microsoft.AspNetCore.Connections.IConnectionListenerFactory BoundedTransport(string transport, int maxOpenSockets) =>
+        transport == "epoll"
+            ? new Purple.Node.Transport.EpollTransport(1, inline: true, 1 << 20,
+                Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, maxOpenSockets: maxOpenSockets)
+            : new Purple.Node.Transport.BoundedListenerFactory(
+                new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportFactory(
+                    Microsoft.Extensions.Options.Options.Create(new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions()),
+                    Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance),
+                maxOpenSockets);
+
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("sockets")]
+    public async Task Past_its_bound_on_open_sockets_the_next_connection_waits_in_the_backlog_until_one_closes_or_the_listener_unbinds(string transportName)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var transport = new Purple.Node.Transport.EpollTransport(1, inline: true, 1 << 20,
-            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, maxOpenSockets: 2);
+        var transport = BoundedTransport(transportName, maxOpenSockets: 2);
+        using var disposeTransport = (IDisposable)transport;
         var listener = await transport.BindAsync(new IPEndPoint(IPAddress.Loopback, 0), cts.Token);
         var clients = new List<Socket>();
         try

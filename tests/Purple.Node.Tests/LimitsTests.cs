@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Purple.Core.Commands;
+using Purple.Node.Configuration;
 using Purple.Node.Hosting;
 
 namespace Purple.Node.Tests;
@@ -57,10 +58,12 @@ public sealed class LimitsTests
         Assert.Matches("purple_rejected_total\\{protocol=\"resp\",reason=\"max_connections\"\\} [1-9]", metrics);
     }
 
-    [Fact]
-    public async Task Connections_past_the_descriptor_budget_are_refused_on_every_listener_and_admitted_again_once_one_closes()
+    [Theory]
+    [InlineData(NodeTransport.Epoll)]
+    [InlineData(NodeTransport.Sockets)]
+    public async Task Connections_past_the_descriptor_budget_are_refused_on_every_listener_and_admitted_again_once_one_closes(NodeTransport transport)
     {
-        await using var host = await NodeFixture.StartAsync(NodeFixture.Settings() with { TotalConnectionLimit = 2 });
+        await using var host = await NodeFixture.StartAsync(NodeFixture.Settings() with { TotalConnectionLimit = 2, Transport = transport });
         Assert.Equal(2, host.ConnectionBudget);
         await using var a = await RespTestClient.ConnectAsync(host.RespEndPoint!);
         Assert.Equal("+PONG", (await a.CommandAsync("PING")).ToString());

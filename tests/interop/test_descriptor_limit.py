@@ -15,9 +15,11 @@ from secured_server import SecuredServer
 LIMIT = 700  # the runtime holds ~200 descriptors at idle; DescriptorBudget keeps 256 more back
 
 
-@pytest.fixture(scope="module")
-def server():
-    s = SecuredServer("purple", password=False, prefix=("prlimit", f"--nofile={LIMIT}"))
+# Both transports: the epoll one bounds its open sockets itself, Kestrel's own is wrapped to the same bound.
+@pytest.fixture(scope="module", params=["epoll", "sockets"])
+def server(request):
+    s = SecuredServer("purple", password=False, prefix=("prlimit", f"--nofile={LIMIT}"),
+                      extra=("--transport", request.param))
     yield s
     s.stop()
 
