@@ -64,11 +64,11 @@ internal sealed class BoundedListenerFactory(IConnectionListenerFactory inner, i
             await inner.UnbindAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // The token source is not disposed: an unbind may still come after, and one with no timer holds nothing.
         public async ValueTask DisposeAsync()
         {
             await _unbound.CancelAsync().ConfigureAwait(false);
             await inner.DisposeAsync().ConfigureAwait(false);
-            _unbound.Dispose();
         }
     }
 
