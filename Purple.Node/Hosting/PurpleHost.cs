@@ -204,15 +204,17 @@ public sealed class PurpleHost : IAsyncDisposable
 
         // The read buffer is bounded so a pipelining client cannot park its whole stream in memory; a frame larger
         // than this moves to the handler's spill buffer, so the transport never waits on an incomplete frame.
+        // Connections over the budget are accepted to be refused; a bounded number of those may be open at once
+        // (BoundedListenerFactory), whichever transport serves the sockets.
+        int? maxOpenSockets = ConnectionBudget is int budget ? budget + DescriptorBudget.RefusalsInFlight : null;
         if (settings.Transport == NodeTransport.Epoll)
         {
             // Made (and disposed, stopping its threads) by the app's container, as Kestrel's own transport is.
             builder.Services.RemoveAll<IConnectionListenerFactory>();
-            // Connections over the budget are accepted to be refused; a bounded number of those may be open at once.
-            int? maxOpenSockets = ConnectionBudget is int budget ? budget + DescriptorBudget.RefusalsInFlight : null;
-            builder.Services.AddSingleton<IConnectionListenerFactory>(sp => new Purple.Node.Transport.EpollTransport(settings.IoThreads,
-                settings.InlineIo, RespConnectionHandler.TransportReadBufferBytes, sp.GetRequiredService<ILoggerFactory>(), maxOpenSockets,
+            builder.Services.AddSingleton(sp => new Purple.Node.Transport.EpollTransport(settings.IoThreads,
+                settings.InlineIo, RespConnectionHandler.TransportReadBufferBytes, sp.GetRequiredService<ILoggerFactory>(),
                 settings.IoPollMicros));
+            builder.Services.AddSingleton<IConnectionListenerFactory>(sp => Bounded(sp.GetRequiredService<Purple.Node.Transport.EpollTransport>()));
         }
         else
         {
@@ -221,17 +223,20 @@ public sealed class PurpleHost : IAsyncDisposable
                 o.MaxReadBufferSize = RespConnectionHandler.TransportReadBufferBytes;
                 o.UnsafePreferInlineScheduling = settings.InlineIo;
             });
-            // The same bound on sockets open at once as the epoll transport's, around Kestrel's own transport.
-            if (ConnectionBudget is int budget)
+            if (maxOpenSockets is not null)
             {
                 builder.Services.RemoveAll<IConnectionListenerFactory>();
-                builder.Services.AddSingleton<IConnectionListenerFactory>(sp => new Purple.Node.Transport.BoundedListenerFactory(
+                builder.Services.AddSingleton<IConnectionListenerFactory>(sp => Bounded(
                     new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportFactory(
                         sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>>(),
-                        sp.GetRequiredService<ILoggerFactory>()),
-                    budget + DescriptorBudget.RefusalsInFlight));
+                        sp.GetRequiredService<ILoggerFactory>())));
             }
         }
+
+        IConnectionListenerFactory Bounded(IConnectionListenerFactory transport) => maxOpenSockets is int max
+            ? new Purple.Node.Transport.BoundedListenerFactory(transport, max)
+            : transport;
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             // Listeners come from Purple's flags only: Kestrel's own "Kestrel" section (Kestrel__Endpoints__… variables)
@@ -323,7 +328,7 @@ public sealed class PurpleHost : IAsyncDisposable
         });
         Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Purple.Node");
         _instruments.ListenersFrom(() => Listeners(settings));
-        if (settings.IoPollMicros > 0 && _app.Services.GetService<IConnectionListenerFactory>() is Purple.Node.Transport.EpollTransport epoll)
+        if (settings.IoPollMicros > 0 && _app.Services.GetService<Purple.Node.Transport.EpollTransport>() is { } epoll)
         {
             _instruments.IoPollFrom(() => (epoll.PolledSeconds, epoll.Wakeups.Caught, epoll.Wakeups.Slept));
         }

@@ -6,22 +6,20 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Purple.Node.Transport;
 
 /// <summary>
-/// Bounds the sockets another transport (Kestrel's own, <c>--transport sockets</c>) keeps open, as
-/// <see cref="EpollTransport"/> bounds its own: past <c>maxOpenSockets</c> accepted and not yet disposed, the next
-/// connection waits in the listen backlog until one is disposed. A connection over the descriptor budget is accepted
-/// to be told so and holds its descriptor until then; in a flood faster than that telling, unbounded, those sockets
-/// took the descriptors the runtime needs, and it aborted (docs/limits.md).
+/// Bounds the sockets a transport (<see cref="EpollTransport"/>, or Kestrel's own under <c>--transport sockets</c>)
+/// keeps open: past <c>maxOpenSockets</c> accepted and not yet disposed, the next connection waits in the listen
+/// backlog until one is disposed (a connection's disposal ends after its descriptor is closed). A connection over the
+/// descriptor budget is accepted to be told so and holds its descriptor until then; in a flood faster than that
+/// telling, unbounded, those sockets took the descriptors the runtime needs, and it aborted (docs/limits.md).
 /// Threading: any thread; a slot is taken before each accept and given back once, when the connection is disposed or
 /// when no connection came of the accept.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001",
+    Justification = "The semaphore is never disposed: a connection disposed late still gives its slot back into it, and never asked for a wait handle it holds nothing.")]
 internal sealed class BoundedListenerFactory(IConnectionListenerFactory inner, int maxOpenSockets)
-    : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
+    : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
     private readonly SemaphoreSlim _sockets = new(Math.Max(1, maxOpenSockets));
-
-    // The semaphore stays: a connection disposed after the container gives its slot back into it. Never asked for a
-    // wait handle, it holds nothing to release.
-    public void Dispose() => (inner as IDisposable)?.Dispose();
 
     public bool CanBind(EndPoint endpoint) => inner is not IConnectionListenerFactorySelector selector || selector.CanBind(endpoint);
 

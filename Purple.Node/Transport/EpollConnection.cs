@@ -35,7 +35,6 @@ internal sealed class EpollConnection : ConnectionContext,
     private readonly CancellationTokenSource _closedSource = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action _resumeReceive;
-    private readonly Action? _onDescriptorClosed;
 
     // Interest in the epoll set, under _lock.
     private bool _wantRead;
@@ -57,10 +56,8 @@ internal sealed class EpollConnection : ConnectionContext,
     private IDictionary<object, object?>? _items;
     private Task _sending = Task.CompletedTask;
 
-    /// <param name="descriptorClosed">Called once, on the loop thread, when the socket's descriptor has been closed.</param>
-    public EpollConnection(Socket socket, EpollLoop loop, PipeOptions inputOptions, PipeOptions outputOptions, Action? descriptorClosed = null)
+    public EpollConnection(Socket socket, EpollLoop loop, PipeOptions inputOptions, PipeOptions outputOptions)
     {
-        _onDescriptorClosed = descriptorClosed;
         _socket = socket;
         _loop = loop;
         Fd = (int)socket.SafeHandle.DangerousGetHandle();
@@ -375,7 +372,6 @@ internal sealed class EpollConnection : ConnectionContext,
         }
         _loop.Detach(this);
         _socket.Dispose();
-        _onDescriptorClosed?.Invoke();
         ThreadPool.UnsafeQueueUserWorkItem(static c =>
         {
             try

@@ -18,26 +18,12 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
     private readonly EpollLoop[] _loops;
     private readonly PipeOptions _input;
     private readonly PipeOptions[] _outputs;
-    private readonly SemaphoreSlim? _sockets;
-    private readonly Action? _socketClosed;
     private int _next;
 
     /// <param name="inline">Protocol code runs on the loop thread (--inline-io yes), or on the thread pool.</param>
-    /// <param name="maxOpenSockets">
-    /// Sockets accepted and not yet closed, over every listener, past which the next connection waits in the backlog
-    /// (null: no bound). A connection over the descriptor budget is accepted to be told so, and the telling runs on
-    /// the thread pool: a flood faster than the pool left hundreds of such sockets open at once, past the descriptors
-    /// kept back for the runtime, which then aborted ("Out of memory.").
-    /// </param>
     /// <param name="pollMicros">The longest a loop polls before it sleeps (--io-poll; <see cref="IdlePoll"/>); zero: never.</param>
-    public EpollTransport(int ioThreads, bool inline, long maxReadBufferBytes, ILoggerFactory loggers, int? maxOpenSockets = null, int pollMicros = 0)
+    public EpollTransport(int ioThreads, bool inline, long maxReadBufferBytes, ILoggerFactory loggers, int pollMicros = 0)
     {
-        if (maxOpenSockets is int max)
-        {
-            var sockets = new SemaphoreSlim(Math.Max(1, max));
-            _sockets = sockets;
-            _socketClosed = () => sockets.Release();
-        }
         var logger = loggers.CreateLogger<EpollTransport>();
         _loops = new EpollLoop[Math.Max(1, ioThreads)];
         long pollTicks = pollMicros * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
@@ -104,38 +90,10 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
     {
         private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
 
-        // Ends a wait for a free socket: Kestrel's unbind awaits its accept loop before it closes any connection.
-        private readonly CancellationTokenSource _unbound = new();
-
         public EndPoint EndPoint { get; } = socket.LocalEndPoint!;
 
-        public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
-        {
-            var slots = transport._sockets;
-            if (slots is not null)
-            {
-                try
-                {
-                    using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _unbound.Token);
-                    await slots.WaitAsync(either.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return null;
-                }
-            }
-            bool handedOver = false;
-            try
-            {
-                var connection = await AcceptOneAsync(cancellationToken).ConfigureAwait(false);
-                handedOver = connection is not null;
-                return connection;
-            }
-            finally
-            {
-                if (!handedOver) slots?.Release();
-            }
-        }
+        public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default) =>
+            await AcceptOneAsync(cancellationToken).ConfigureAwait(false);
 
         private async ValueTask<EpollConnection?> AcceptOneAsync(CancellationToken cancellationToken)
         {
@@ -181,8 +139,7 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
                     continue;
                 }
                 int loop = transport.NextLoop();
-                var connection = new EpollConnection(accepted, transport._loops[loop], transport._input, transport._outputs[loop],
-                    transport._socketClosed);
+                var connection = new EpollConnection(accepted, transport._loops[loop], transport._input, transport._outputs[loop]);
                 connection.Start();
                 return connection;
             }
@@ -203,14 +160,12 @@ internal sealed class EpollTransport : IConnectionListenerFactory, IConnectionLi
 
         public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
         {
-            _unbound.Cancel();
             socket.Dispose();
             return ValueTask.CompletedTask;
         }
 
         public ValueTask DisposeAsync()
         {
-            _unbound.Cancel();
             socket.Dispose();
             return ValueTask.CompletedTask;
         }

@@ -170,16 +170,16 @@ public sealed class EpollTransportTests
         Assert.Equal("+PONG", (await client.CommandAsync("PING")).ToString());
     }
 
-    /// <summary>The epoll transport bounds its open sockets itself; Kestrel's own (--transport sockets) is wrapped.</summary>
-    private static Microsoft.AspNetCore.Connections.IConnectionListenerFactory BoundedTransport(string transport, int maxOpenSockets) =>
-        transport == "epoll"
-            ? new Purple.Node.Transport.EpollTransport(1, inline: true, 1 << 20,
-                Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, maxOpenSockets: maxOpenSockets)
-            : new Purple.Node.Transport.BoundedListenerFactory(
-                new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportFactory(
-                    Microsoft.Extensions.Options.Options.Create(new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions()),
-                    Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance),
-                maxOpenSockets);
+    /// <summary>Either transport, wrapped in the bound the host puts around it.</summary>
+    private static (Microsoft.AspNetCore.Connections.IConnectionListenerFactory Bounded, IDisposable? Owned) BoundedTransport(string transport, int maxOpenSockets)
+    {
+        Microsoft.AspNetCore.Connections.IConnectionListenerFactory inner = transport == "epoll"
+            ? new Purple.Node.Transport.EpollTransport(1, inline: true, 1 << 20, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance)
+            : new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportFactory(
+                Microsoft.Extensions.Options.Options.Create(new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions()),
+                Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        return (new Purple.Node.Transport.BoundedListenerFactory(inner, maxOpenSockets), inner as IDisposable);
+    }
 
     [Theory]
     [InlineData("epoll")]
@@ -187,8 +187,8 @@ public sealed class EpollTransportTests
     public async Task Past_its_bound_on_open_sockets_the_next_connection_waits_in_the_backlog_until_one_closes_or_the_listener_unbinds(string transportName)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var transport = BoundedTransport(transportName, maxOpenSockets: 2);
-        using var disposeTransport = (IDisposable)transport;
+        var (transport, owned) = BoundedTransport(transportName, maxOpenSockets: 2);
+        using var disposeTransport = owned;
         var listener = await transport.BindAsync(new IPEndPoint(IPAddress.Loopback, 0), cts.Token);
         var clients = new List<Socket>();
         try
