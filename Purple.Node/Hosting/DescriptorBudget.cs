@@ -18,9 +18,9 @@ internal static class DescriptorBudget
     public const int Reserve = 256;
 
     /// <summary>
-    /// Sockets over the budget that may be open at once while they are told so (the epoll transport leaves the next
-    /// connection in the listen backlog until one closes): a part of <see cref="Reserve"/>, so a flood cannot take
-    /// the rest of it from the runtime.
+    /// Sockets over the budget that may be open at once while they are told so (either transport, wrapped in
+    /// <see cref="Purple.Node.Transport.BoundedListenerFactory"/>, leaves the next connection in the listen backlog until
+    /// one closes): a part of <see cref="Reserve"/>, so a flood cannot take the rest of it from the runtime.
     /// </summary>
     public const int RefusalsInFlight = 64;
 
