@@ -33,15 +33,14 @@ public sealed class ConnectionActivity
 
     /// <summary>
     /// Flushes, marking the wait so a client that stopped reading can be disconnected; false when the peer is gone.
-    /// With durable storage the replies first wait on <paramref name="durability"/> (docs/storage.md): under
-    /// --fsync always no reply leaves before the writes it reports are on disk. Throws
-    /// <see cref="Purple.Core.Execution.StorageUnavailableException"/> when the journal cannot write: the caller closes
-    /// the connection without sending, so nothing unsafe is acknowledged.
+    /// With durable storage the caller first awaits <c>IDurabilityBarrier.WhenSafeAsync</c> (docs/storage.md): under
+    /// --fsync always no reply leaves before the writes it reports are on disk, and a journal that cannot write throws
+    /// <see cref="Purple.Core.Execution.StorageUnavailableException"/>, so the connection closes without sending. That
+    /// wait is the caller's own await, not one in here: the handler's state machine lives as long as its connection,
+    /// where a suspension in here allocated a state machine box for every write reply under always.
     /// </summary>
-    public static async ValueTask<bool> FlushAsync(PipeWriter output, ConnectionActivity? activity,
-        Purple.Core.Execution.IDurabilityBarrier? durability = null)
+    public static async ValueTask<bool> FlushAsync(PipeWriter output, ConnectionActivity? activity)
     {
-        if (durability is not null) await durability.WhenSafeAsync().ConfigureAwait(false);
         activity?.FlushBegins();
         FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
         activity?.FlushEnded();

@@ -1,3 +1,4 @@
+using System.Threading.Tasks.Sources;
 using Purple.Core.Execution;
 
 namespace Purple.Storage;
@@ -26,9 +27,74 @@ internal sealed class JournalReplies : IDisposable
     private int _waiting;
     private volatile bool _stopping;
 
-    private sealed class Waiter(long target) : TaskCompletionSource
+    private abstract class Waiter
     {
-        public readonly long Target = target;
+        public long Target;
+
+        /// <summary>Resumes the waiting code on the calling thread: with <paramref name="error"/> null, the write is safe.</summary>
+        public abstract void Complete(Exception? error);
+    }
+
+    /// <summary>
+    /// A wait without a cancellation token (a RESP or memcached connection's replies), reused from wait to wait: a
+    /// TaskCompletionSource and its Task per write reply were a third of what each write allocated under always.
+    /// </summary>
+    private sealed class PooledWaiter(JournalReplies owner) : Waiter, IValueTaskSource
+    {
+        // Continuations run inline where the waiter is completed: that is what resumes a reply on the releasing thread.
+        private ManualResetValueTaskSourceCore<bool> _core;
+
+        public ValueTask Wait() => new(this, _core.Version);
+
+        public override void Complete(Exception? error)
+        {
+            if (error is null) _core.SetResult(true);
+            else _core.SetException(error);
+        }
+
+        public void GetResult(short token)
+        {
+            // Back to the pool once its one awaiter has the outcome; a stale token throws and leaves it alone.
+            if (token != _core.Version) _core.GetResult(token);
+            try
+            {
+                _core.GetResult(token);
+            }
+            finally
+            {
+                _core.Reset();
+                owner.Return(this);
+            }
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
+    }
+
+    /// <summary>A wait that a cancellation token may end (an HTTP request's abort, a gRPC deadline) first.</summary>
+    private sealed class CancellableWaiter : Waiter
+    {
+        public readonly TaskCompletionSource Completion = new();
+
+        public override void Complete(Exception? error)
+        {
+            if (error is null) Completion.TrySetResult();
+            else Completion.TrySetException(error);
+        }
+    }
+
+    // Under _gate. Bounded: more waiters than this at once are connections beyond any pool worth keeping.
+    private readonly Stack<PooledWaiter> _pool = new();
+    private const int MaxPooled = 4096;
+
+    private void Return(PooledWaiter waiter)
+    {
+        lock (_gate)
+        {
+            if (_pool.Count < MaxPooled) _pool.Push(waiter);
+        }
     }
 
     public JournalReplies(Func<long, bool> reached, Func<string?> fault)
@@ -45,7 +111,7 @@ internal sealed class JournalReplies : IDisposable
         // A full fence before the journal's state is read: the commit thread publishes progress and then reads this
         // count, so either it sees this waiter coming and wakes the releasing thread, or this thread sees the progress.
         Interlocked.Increment(ref _waiting);
-        Waiter waiter;
+        CancellableWaiter cancellable;
         // Checked and added under the lock the releasing thread scans under: progress it scanned for is seen here.
         lock (_gate)
         {
@@ -59,16 +125,24 @@ internal sealed class JournalReplies : IDisposable
                 Interlocked.Decrement(ref _waiting);
                 return ValueTask.FromException(new StorageUnavailableException(refused));
             }
-            waiter = new Waiter(target);
-            _pending.Add(waiter);
+            if (!cancellation.CanBeCanceled)
+            {
+                var pooled = _pool.Count > 0 ? _pool.Pop() : new PooledWaiter(this);
+                pooled.Target = target;
+                _pending.Add(pooled);
+                return pooled.Wait();
+            }
+            cancellable = new CancellableWaiter { Target = target };
+            _pending.Add(cancellable);
         }
-        return cancellation.CanBeCanceled ? Cancellable(waiter, cancellation) : new ValueTask(waiter.Task);
+        return Cancellable(cancellable, cancellation);
     }
 
-    private static async ValueTask Cancellable(Waiter waiter, CancellationToken cancellation)
+    private static async ValueTask Cancellable(CancellableWaiter waiter, CancellationToken cancellation)
     {
-        using var registration = cancellation.UnsafeRegister(static (state, token) => ((Waiter)state!).TrySetCanceled(token), waiter);
-        await waiter.Task.ConfigureAwait(false);
+        using var registration = cancellation.UnsafeRegister(
+            static (state, token) => ((CancellableWaiter)state!).Completion.TrySetCanceled(token), waiter);
+        await waiter.Completion.Task.ConfigureAwait(false);
     }
 
     /// <summary>Called by the commit thread after it moved the journal on or found it failing.</summary>
@@ -123,8 +197,8 @@ internal sealed class JournalReplies : IDisposable
         foreach (var waiter in ready)
         {
             // Reached wins over a fault: that write is on disk whatever happened after it.
-            if (_reached(waiter.Target)) waiter.TrySetResult();
-            else waiter.TrySetException(new StorageUnavailableException(fault ?? "journal stopped"));
+            if (_reached(waiter.Target)) waiter.Complete(null);
+            else waiter.Complete(new StorageUnavailableException(fault ?? "journal stopped"));
         }
         ready.Clear();
         t_ready = ready;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Purple.Core.Execution;
 using Purple.Protocols.Metrics;
 
 namespace Purple.Protocols.Memcached;
@@ -44,7 +45,12 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
                 // With output to send first, examine only what ran, so the next read returns the rest at once.
                 if (outputFull) input.AdvanceTo(consumed);
                 else input.AdvanceTo(consumed, buffer.End);
-                if (output.UnflushedBytes > 0 && !await ConnectionActivity.FlushAsync(output, activity, _server.Durability).ConfigureAwait(false)) break;
+                if (output.UnflushedBytes > 0)
+                {
+                    // The replies wait for the journal here (see ConnectionActivity.FlushAsync).
+                    await _server.Durability.WhenSafeAsync().ConfigureAwait(false);
+                    if (!await ConnectionActivity.FlushAsync(output, activity).ConfigureAwait(false)) break;
+                }
                 if (read.IsCompleted || read.IsCanceled) break;
             }
         }

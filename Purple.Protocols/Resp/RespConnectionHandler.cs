@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Purple.Core.Execution;
 using Purple.Protocols.Metrics;
 
 namespace Purple.Protocols.Resp;
@@ -87,10 +88,19 @@ public sealed class RespConnectionHandler : ConnectionHandler
                         ReadOnlySequence<byte> pending = spill.Pending;
                         // Slice().Length, not GetOffset: on an array-backed sequence GetOffset is the array index.
                         spill.Consume(pending.Slice(0, ProcessBatch(session, pending, args, writer, output, out outputFull)).Length);
-                        if (outputFull && !await ConnectionActivity.FlushAsync(output, activity, _server.Durability).ConfigureAwait(false)) return;
+                        if (outputFull)
+                        {
+                            await _server.Durability.WhenSafeAsync().ConfigureAwait(false);
+                            if (!await ConnectionActivity.FlushAsync(output, activity).ConfigureAwait(false)) return;
+                        }
                     } while (outputFull);
                 }
-                if (output.UnflushedBytes > 0 && !await ConnectionActivity.FlushAsync(output, activity, _server.Durability).ConfigureAwait(false)) break;
+                if (output.UnflushedBytes > 0)
+                {
+                    // The replies wait for the journal here (see ConnectionActivity.FlushAsync).
+                    await _server.Durability.WhenSafeAsync().ConfigureAwait(false);
+                    if (!await ConnectionActivity.FlushAsync(output, activity).ConfigureAwait(false)) break;
+                }
                 if (read.IsCompleted || read.IsCanceled) break;
             }
         }
